@@ -1,0 +1,2 @@
+//! placeholder: filled by the dedupe work.
+fn main() {}

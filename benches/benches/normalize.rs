@@ -1,0 +1,2 @@
+//! placeholder: filled by the normalize work.
+fn main() {}

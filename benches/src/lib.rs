@@ -1,0 +1,1 @@
+//! Benchmark support (filled by the benchmark issue).

@@ -1,0 +1,1 @@
+//! cim-config (work in progress).

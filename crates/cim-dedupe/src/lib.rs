@@ -1,0 +1,1 @@
+//! cim-dedupe (work in progress).

@@ -1,0 +1,1 @@
+//! cim-ingest (work in progress).

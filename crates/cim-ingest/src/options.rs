@@ -1,0 +1,211 @@
+//! Per-source options. The config crate embeds these types as they are, so
+//! every field documents its default (the config reference is generated from
+//! these comments).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use cim_schema::CanonicalField;
+use serde::{Deserialize, Serialize};
+
+/// Default maximum size of one field, in bytes (64 KiB).
+pub const DEFAULT_MAX_FIELD_BYTES: usize = 64 * 1024;
+
+/// How to read one source: where its files are, their format and encoding,
+/// and which source columns feed which canonical field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SourceOptions {
+    /// Source name, used in record ids (`<name>:<key>`), reports and
+    /// quarantine rows. Default: empty (the config layer sets it from the
+    /// source's table name).
+    pub name: String,
+    /// A file or a glob such as `exports/crm-*.csv` (all matches are read, in
+    /// sorted order), already resolved relative to the config file.
+    /// Default: empty.
+    pub path: PathBuf,
+    /// File format. Default: `auto` (by extension, then by content).
+    pub format: Format,
+    /// Text encoding: `auto` or any WHATWG label understood by encoding_rs
+    /// (`utf-8`, `utf-16le`, `gbk`, `gb18030`, `big5`, `shift_jis`,
+    /// `euc-kr`, `windows-1252`, `latin1`, ...). `auto` honours a byte-order
+    /// mark, else reads UTF-8 and decodes rows that are not valid UTF-8 with
+    /// `fallback_encoding`. A byte-order mark always wins over the declared
+    /// encoding. Default: `auto`.
+    pub encoding: String,
+    /// With `encoding = "auto"`: the encoding of rows that are not valid
+    /// UTF-8. Default: none (such rows are quarantined as `invalid_encoding`).
+    pub fallback_encoding: Option<String>,
+    /// Replace bytes that are invalid in the encoding with U+FFFD instead of
+    /// quarantining the row. Default: `false`.
+    pub replace_invalid: bool,
+    /// Options for delimited text files. Default: see [`CsvOptions`].
+    pub csv: CsvOptions,
+    /// Canonical field -> source column(s). Unmapped columns go to `extra`.
+    /// For JSON Lines a column is a dotted path (`address.city`); for Parquet
+    /// and Arrow struct columns too. Default: empty.
+    pub columns: BTreeMap<CanonicalField, ColumnSource>,
+    /// Canonical fields that must be non-empty; rows without them are
+    /// quarantined as `missing_required`. Each must be mapped. Default: none.
+    pub required: Vec<CanonicalField>,
+    /// Largest accepted field, in bytes (after decoding to UTF-8); longer
+    /// fields quarantine the row as `field_too_large`. Default: 65536.
+    pub max_field_bytes: usize,
+    /// Keep unmapped columns in the `extra` JSON column. Default: `true`.
+    pub keep_extra: bool,
+    /// What to do with rows sharing a source key. Default: `keep_latest`.
+    pub duplicate_keys: DuplicateKeyPolicy,
+}
+
+impl Default for SourceOptions {
+    fn default() -> Self {
+        Self {
+            name: String::new(),
+            path: PathBuf::new(),
+            format: Format::Auto,
+            encoding: "auto".to_owned(),
+            fallback_encoding: None,
+            replace_invalid: false,
+            csv: CsvOptions::default(),
+            columns: BTreeMap::new(),
+            required: Vec::new(),
+            max_field_bytes: DEFAULT_MAX_FIELD_BYTES,
+            keep_extra: true,
+            duplicate_keys: DuplicateKeyPolicy::KeepLatest,
+        }
+    }
+}
+
+impl SourceOptions {
+    /// Options for a bare path (as `cim profile <file>` uses): the source is
+    /// named after the file stem, everything else is default.
+    pub fn from_path(path: impl Into<PathBuf>) -> Self {
+        let path = path.into();
+        let name = Path::new(&path)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "source".to_owned());
+        Self {
+            name,
+            path,
+            ..Self::default()
+        }
+    }
+}
+
+/// Input file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// Decide per file by extension (`csv tsv txt` -> CSV, `jsonl ndjson
+    /// json` -> JSON Lines, `parquet pq` -> Parquet, `arrow ipc feather
+    /// arrows` -> Arrow IPC), else by content (Parquet and Arrow magic bytes,
+    /// a leading `{` for JSON Lines, otherwise CSV). The default.
+    #[default]
+    Auto,
+    /// Delimited text (see [`CsvOptions`]).
+    Csv,
+    /// JSON Lines: one JSON object per line.
+    Jsonl,
+    /// Apache Parquet.
+    Parquet,
+    /// Arrow IPC, file or stream flavour (told apart by the magic bytes).
+    ArrowIpc,
+}
+
+impl Format {
+    /// Lower-case name, as written in reports.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Csv => "csv",
+            Self::Jsonl => "jsonl",
+            Self::Parquet => "parquet",
+            Self::ArrowIpc => "arrow_ipc",
+        }
+    }
+}
+
+/// Options for delimited text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CsvOptions {
+    /// Field delimiter (one ASCII character). Default: none, meaning tab for
+    /// `.tsv` files, otherwise whichever of `,` `;` `\t` `|` occurs most in
+    /// the first line (`,` on a tie).
+    pub delimiter: Option<char>,
+    /// The first record is a header naming the columns. Default: `true`.
+    pub has_header: bool,
+    /// Quote character. Default: `"`.
+    pub quote: char,
+    /// Escape character inside quoted fields (e.g. `\`). Default: none.
+    pub escape: Option<char>,
+    /// A doubled quote inside a quoted field is a literal quote.
+    /// Default: `true`.
+    pub double_quote: bool,
+    /// Lines starting with this character are skipped. Default: none.
+    pub comment: Option<char>,
+    /// Column names. Required to map columns of a headerless file (otherwise
+    /// they are called `column_1`, `column_2`, ...); with `has_header = true`
+    /// they replace the file's header (which must have as many columns).
+    /// Default: none.
+    pub column_names: Option<Vec<String>>,
+}
+
+impl Default for CsvOptions {
+    fn default() -> Self {
+        Self {
+            delimiter: None,
+            has_header: true,
+            quote: '"',
+            escape: None,
+            double_quote: true,
+            comment: None,
+            column_names: None,
+        }
+    }
+}
+
+/// Where a canonical field's value comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ColumnSource {
+    /// One column (or JSON path such as `address.city`).
+    One(String),
+    /// Several columns joined with one space, empty parts skipped (e.g.
+    /// `["street_number", "address_1"]`).
+    Many(Vec<String>),
+}
+
+impl ColumnSource {
+    /// The column names, in order.
+    pub fn columns(&self) -> &[String] {
+        match self {
+            Self::One(c) => std::slice::from_ref(c),
+            Self::Many(cs) => cs,
+        }
+    }
+}
+
+impl From<&str> for ColumnSource {
+    fn from(s: &str) -> Self {
+        Self::One(s.to_owned())
+    }
+}
+
+/// Policy for rows sharing a source key within one source, applied by
+/// [`crate::resolve_duplicate_keys`] after normalisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DuplicateKeyPolicy {
+    /// Keep the row with the greatest `updated_at`; on a tie (or when it is
+    /// missing) the row read last (greatest file, then line) wins. The
+    /// others are quarantined as `superseded_duplicate`. The default.
+    #[default]
+    KeepLatest,
+    /// Keep every row; record ids of repeats get `~1`, `~2`, ... suffixes.
+    KeepAll,
+    /// Keep the first row read (smallest file, then line); quarantine the
+    /// later ones as `duplicate_key`.
+    Quarantine,
+}

@@ -1,0 +1,1 @@
+//! cim-merge (work in progress).

@@ -1,0 +1,1 @@
+//! cim-normalize (work in progress).

@@ -1,0 +1,297 @@
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
+use serde::Serialize;
+
+use crate::error::{Error, Result, io};
+
+/// Marker file that identifies a directory as a cim output directory. A
+/// commit refuses to replace a non-empty directory without it, so a config
+/// pointing `output` at a home directory cannot wipe it.
+const MARKER: &str = ".cim-output";
+
+/// How Parquet files are encoded.
+#[derive(Clone, Debug)]
+pub struct ParquetOptions {
+    /// Column compression. Default: Snappy (read by every Parquet reader).
+    pub compression: Compression,
+    /// Maximum rows per row group. Default: 1,048,576.
+    pub max_row_group_rows: usize,
+}
+
+impl Default for ParquetOptions {
+    fn default() -> Self {
+        Self {
+            compression: Compression::SNAPPY,
+            max_row_group_rows: 1 << 20,
+        }
+    }
+}
+
+/// One file written into the staging directory.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct WrittenFile {
+    /// File name inside the output directory.
+    pub name: String,
+    /// Rows written (Parquet only; 0 for other files).
+    pub rows: u64,
+    /// Size in bytes.
+    pub bytes: u64,
+}
+
+/// Writes one run's outputs into a staging directory and publishes them
+/// atomically with [`OutputWriter::commit`]. See the crate docs.
+#[derive(Debug)]
+pub struct OutputWriter {
+    dir: PathBuf,
+    staging: PathBuf,
+    // Held for the writer's lifetime: the OS releases the lock when the file
+    // closes, including when the process is killed.
+    _lock: File,
+    committed: bool,
+    written: Vec<WrittenFile>,
+}
+
+impl OutputWriter {
+    /// Locks `dir` against concurrent runs and creates an empty staging
+    /// directory beside it. Leftover staging directories of killed runs are
+    /// removed (the lock proves nobody else is using them).
+    pub fn begin(dir: &Path) -> Result<Self> {
+        let name = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| Error::InvalidName(dir.display().to_string()))?
+            .to_owned();
+        let parent = match dir.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        fs::create_dir_all(&parent).map_err(io(&parent))?;
+
+        let lock_path = parent.join(format!(".{name}.cim-lock"));
+        let mut lock = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&lock_path)
+            .map_err(io(&lock_path))?;
+        if lock.try_lock().is_err() {
+            let mut holder = String::new();
+            let _ = lock.read_to_string(&mut holder);
+            return Err(Error::Locked {
+                dir: dir.to_path_buf(),
+                lock: lock_path,
+                holder: Some(holder.trim().to_owned()).filter(|h| !h.is_empty()),
+            });
+        }
+        lock.set_len(0).map_err(io(&lock_path))?;
+        writeln!(lock, "pid {}", std::process::id()).map_err(io(&lock_path))?;
+
+        let prefix = format!(".{name}.cim-staging-");
+        if let Ok(entries) = fs::read_dir(&parent) {
+            for entry in entries.flatten() {
+                if entry.file_name().to_string_lossy().starts_with(&prefix) {
+                    let _ = fs::remove_dir_all(entry.path());
+                }
+            }
+        }
+        let staging = parent.join(format!("{prefix}{}", std::process::id()));
+        fs::create_dir(&staging).map_err(io(&staging))?;
+        fs::write(staging.join(MARKER), b"cim output directory\n").map_err(io(&staging))?;
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            staging,
+            _lock: lock,
+            committed: false,
+            written: Vec::new(),
+        })
+    }
+
+    /// The live output directory this writer will replace.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Files written so far, in write order.
+    pub fn written(&self) -> &[WrittenFile] {
+        &self.written
+    }
+
+    fn staged_path(&self, name: &str) -> Result<PathBuf> {
+        let plain = Path::new(name).file_name().and_then(|n| n.to_str()) == Some(name);
+        if !plain || name.starts_with('.') {
+            return Err(Error::InvalidName(name.to_owned()));
+        }
+        Ok(self.staging.join(name))
+    }
+
+    /// Writes `batches` (all of `schema`) as the Parquet file `name`.
+    pub fn write_parquet(
+        &mut self,
+        name: &str,
+        schema: SchemaRef,
+        batches: &[RecordBatch],
+        opts: &ParquetOptions,
+    ) -> Result<&WrittenFile> {
+        let path = self.staged_path(name)?;
+        let file = File::create(&path).map_err(io(&path))?;
+        let props = WriterProperties::builder()
+            .set_compression(opts.compression)
+            .set_max_row_group_row_count(Some(opts.max_row_group_rows))
+            .build();
+        let perr = |source| Error::Parquet {
+            path: path.clone(),
+            source,
+        };
+        let mut writer = ArrowWriter::try_new(file, schema, Some(props)).map_err(perr)?;
+        let mut rows = 0u64;
+        for batch in batches {
+            rows += batch.num_rows() as u64;
+            writer.write(batch).map_err(perr)?;
+        }
+        let file = writer.into_inner().map_err(perr)?;
+        file.sync_all().map_err(io(&path))?;
+        let bytes = file.metadata().map_err(io(&path))?.len();
+        self.push(name, rows, bytes)
+    }
+
+    /// Writes `value` as pretty-printed JSON (with a final newline).
+    pub fn write_json<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) -> Result<&WrittenFile> {
+        let path = self.staged_path(name)?;
+        let mut bytes = serde_json::to_vec_pretty(value).map_err(|source| Error::Json {
+            path: path.clone(),
+            source,
+        })?;
+        bytes.push(b'\n');
+        self.write_bytes(name, &bytes)
+    }
+
+    /// Writes raw bytes as the file `name`.
+    pub fn write_bytes(&mut self, name: &str, bytes: &[u8]) -> Result<&WrittenFile> {
+        let path = self.staged_path(name)?;
+        let mut file = File::create(&path).map_err(io(&path))?;
+        file.write_all(bytes).map_err(io(&path))?;
+        file.sync_all().map_err(io(&path))?;
+        self.push(name, 0, bytes.len() as u64)
+    }
+
+    fn push(&mut self, name: &str, rows: u64, bytes: u64) -> Result<&WrittenFile> {
+        self.written.retain(|w| w.name != name);
+        self.written.push(WrittenFile {
+            name: name.to_owned(),
+            rows,
+            bytes,
+        });
+        Ok(self.written.last().expect("just pushed"))
+    }
+
+    /// Publishes the staged outputs: after this returns, `dir` holds exactly
+    /// the files written through this writer. A crash before the swap leaves
+    /// the previous outputs untouched; the swap itself is atomic.
+    pub fn commit(mut self) -> Result<()> {
+        sync_dir(&self.staging)?;
+        if self.dir.exists() {
+            let ours = self.dir.join(MARKER).exists()
+                || fs::read_dir(&self.dir)
+                    .map_err(io(&self.dir))?
+                    .next()
+                    .is_none();
+            if !ours {
+                return Err(Error::Io {
+                    path: self.dir.clone(),
+                    source: std::io::Error::other(
+                        "directory exists, is not empty and was not written by cim; refusing to replace it",
+                    ),
+                });
+            }
+            exchange(&self.staging, &self.dir)?;
+            // `staging` now holds the previous generation.
+            fs::remove_dir_all(&self.staging).map_err(io(&self.staging))?;
+        } else {
+            fs::rename(&self.staging, &self.dir).map_err(io(&self.dir))?;
+        }
+        if let Some(parent) = self.dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+            sync_dir(parent)?;
+        }
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for OutputWriter {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.staging);
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    match renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE) {
+        Ok(()) => Ok(()),
+        // Filesystems without RENAME_EXCHANGE (some network mounts): fall back
+        // to two renames, which leaves a short window without `b`.
+        Err(e) if e == rustix::io::Errno::INVAL || e == rustix::io::Errno::NOSYS => {
+            exchange_by_renames(a, b)
+        }
+        Err(e) => Err(Error::Io {
+            path: b.to_path_buf(),
+            source: e.into(),
+        }),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(a: &Path, b: &Path) -> Result<()> {
+    exchange_by_renames(a, b)
+}
+
+fn exchange_by_renames(a: &Path, b: &Path) -> Result<()> {
+    let tmp = a.with_extension("swap");
+    fs::rename(b, &tmp).map_err(io(b))?;
+    fs::rename(a, b).map_err(io(b))?;
+    fs::rename(&tmp, a).map_err(io(a))?;
+    Ok(())
+}
+
+fn sync_dir(dir: &Path) -> Result<()> {
+    // Directory fsync makes the renames durable; not all platforms allow
+    // opening a directory, which is harmless to skip.
+    if let Ok(f) = File::open(dir) {
+        let _ = f.sync_all();
+    }
+    Ok(())
+}
+
+/// Reads a whole Parquet file into memory: its Arrow schema and batches.
+pub fn read_parquet(path: &Path) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+    let file = File::open(path).map_err(io(path))?;
+    let perr = |source| Error::Parquet {
+        path: path.to_path_buf(),
+        source,
+    };
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(perr)?;
+    let schema = Arc::clone(builder.schema());
+    let reader = builder.build().map_err(perr)?;
+    let batches = reader
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| Error::Parquet {
+            path: path.to_path_buf(),
+            source: e.into(),
+        })?;
+    Ok((schema, batches))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,1 @@
+//! cim-pipeline (work in progress).
