@@ -19,6 +19,15 @@ pub enum Error {
         /// Length of `cluster_of_row`.
         clusters: usize,
     },
+    /// `cluster_of_row` is not dense: its largest index is not below the
+    /// number of rows.
+    #[error("cluster_of_row is not dense: index {max_index} with only {rows} rows")]
+    SparseClusters {
+        /// Largest cluster index found.
+        max_index: usize,
+        /// Total rows over all input batches.
+        rows: usize,
+    },
     /// Two input rows carry the same record id, so the crosswalk would be
     /// ambiguous.
     #[error("record id `{record_id}` occurs more than once in the input")]

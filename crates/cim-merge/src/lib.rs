@@ -1,1 +1,188 @@
-//! cim-merge (work in progress).
+//! Golden records from matched clusters: survivorship, lineage and stable
+//! golden ids across runs.
+//!
+//! [`merge`] turns normalised records ([`cim_schema::normalized_schema`]) and
+//! their cluster assignment into a [`MergeOutput`]: the master (one golden
+//! record per cluster), the crosswalk (record -> golden id) and this run's
+//! golden id changes. Survivorship is configured by [`SurvivorshipOptions`]
+//! (a [`Rule`] per field); golden ids stay stable across runs given the
+//! previous run's state ([`PreviousRun`], see the `ids` rules below).
+//! [`GoldenView`], [`MemberView`] and [`render_cluster`] explain one golden
+//! record as text for `cim cluster`.
+//!
+//! # Survivorship
+//!
+//! For each master field the candidates are the members' non-missing values.
+//! They are ranked: valid before invalid (whatever the rule), then by the
+//! field's [`Rule`], then by the tie-break chain *most frequent value (by
+//! match key), most recent `updated_at`, source priority, record order
+//! (config source order, file, line), smallest record id*. Name fields, and
+//! address fields, are taken from one record by default (see
+//! [`SurvivorshipOptions`]). A scalar `date_of_birth` only considers values
+//! that parse as `YYYY-MM-DD`.
+//!
+//! # Master schema (`master.parquet`)
+//!
+//! One row per cluster, sorted by `golden_id`.
+//!
+//! | column | type | meaning |
+//! |---|---|---|
+//! | `golden_id` | Utf8, not null | stable opaque id (`G` + 16 hex digits) |
+//! | `full_name`, `given_name`, `middle_name`, `family_name` | Utf8 | surviving name (one record by default) |
+//! | `email`, `phone` | List<Utf8> by default | every distinct valid value, best first (`email[1]` is the best email); Utf8 when the field's rule is not `collect_all` |
+//! | `date_of_birth` | Date32 | surviving birth date (List<Utf8> if `collect_all`) |
+//! | `gender`, `address_line1`, `address_line2`, `city`, `region`, `postcode`, `country`, `company`, `national_id` | Utf8 | surviving value (List<Utf8> if `collect_all`) |
+//! | `extra` | Utf8 | JSON object of the members' extra attributes; per key the value of the most recent member that has it (ties: source priority, record order, record id); keys sorted; null when none |
+//! | `member_count` | UInt32, not null | records in the cluster |
+//! | `sources` | List<Utf8>, not null | distinct source names, sorted |
+//! | `first_seen` | Date32, not null | run `as_of` date when the golden id was first issued |
+//! | `last_updated` | Timestamp(ms, UTC) | latest valid `updated_at` of the members |
+//! | `quality_score` | Float32, not null | mean over `full_name`, `email`, `phone`, `date_of_birth`, `address_line1`, `city`, `postcode`, `country` of 1 (valid), 0.5 (invalid), 0 (missing) |
+//! | `lineage` | Struct, not null | one Utf8 child per field column above (`full_name` ... `national_id`) and `last_updated`: the record id that supplied the value (for lists, the first element); null when missing |
+//!
+//! Crosswalk and id changes: [`crosswalk_schema`], [`id_changes_schema`].
+//!
+//! # Stable golden ids
+//!
+//! A cluster whose records had one golden id keeps it when it is unchanged
+//! or only grew. When clusters merge, the oldest id by `first_seen` survives
+//! (tie: smallest id) and the others are retired (`merged`). When a cluster
+//! splits, the part with most of its former records keeps the id (tie: the
+//! part with the smallest former record id); the other parts get new ids
+//! (`split`). New ids derive from the cluster's smallest record id and
+//! never collide with an id in use or ever retired.
+
+mod error;
+mod ids;
+mod input;
+mod options;
+mod render;
+mod schema;
+mod survivorship;
+mod time;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use arrow::record_batch::RecordBatch;
+use cim_schema::GoldenId;
+
+pub use error::{Error, Result};
+pub use ids::{ChangeKind, PreviousRun};
+pub use options::{Rule, RunInfo, SurvivorshipOptions};
+pub use render::{GoldenFieldView, GoldenView, MemberView, mask, render_cluster};
+pub use schema::{crosswalk_schema, id_changes_schema, master_schema, master_schema_for};
+
+/// Everything the merge stage produces for one run.
+#[derive(Debug, Clone)]
+pub struct MergeOutput {
+    /// The golden records, schema [`master_schema_for`] of the options used.
+    pub master: RecordBatch,
+    /// Every accepted input record with its golden id ([`crosswalk_schema`]).
+    pub crosswalk: RecordBatch,
+    /// This run's golden id changes ([`id_changes_schema`]); append them to
+    /// the history of earlier runs.
+    pub id_changes: RecordBatch,
+    /// Every golden id ever retired, this run included, sorted (the
+    /// `retired` set of the next run's [`PreviousRun`]).
+    pub retired_ids: Vec<GoldenId>,
+    /// Counts for the run report.
+    pub stats: MergeStats,
+}
+
+/// Counts of one merge, for `run.json`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct MergeStats {
+    /// Input records (= crosswalk rows).
+    pub input_records: u64,
+    /// Golden records (= master rows).
+    pub golden_records: u64,
+    /// Golden records with more than one member.
+    pub multi_member_records: u64,
+    /// Members of the largest cluster.
+    pub largest_cluster: u64,
+    /// Golden ids of the previous run still in use (unchanged or grown,
+    /// survivors of merges included).
+    pub ids_kept: u64,
+    /// New ids for clusters of records never seen before.
+    pub ids_created: u64,
+    /// New ids for clusters split off an earlier cluster.
+    pub ids_split: u64,
+    /// Previous ids retired because their cluster merged into another.
+    pub ids_merged: u64,
+    /// Previous ids retired because none of their records is left.
+    pub ids_retired: u64,
+}
+
+/// Builds golden records, the crosswalk and the id history.
+///
+/// `records` are normalised batches; the global row index is their
+/// concatenation order. `cluster_of_row[i]` is the dense cluster index of
+/// global row `i` (an index without rows yields no golden record).
+/// `source_order` is the config's source order (record order, and the
+/// priority of sources missing from `opts.source_priority`). `previous` is
+/// the previous run's state, `None` on a first run.
+///
+/// Clusters are processed in parallel on the current rayon pool; the output
+/// does not depend on the number of threads.
+pub fn merge(
+    records: &[RecordBatch],
+    cluster_of_row: &[u32],
+    opts: &SurvivorshipOptions,
+    source_order: &[String],
+    previous: Option<&PreviousRun>,
+    run: &RunInfo,
+) -> Result<MergeOutput> {
+    opts.validate()?;
+    let input = input::Input::new(records, opts, source_order)?;
+    let rows = input.records.len();
+    if cluster_of_row.len() != rows {
+        return Err(Error::ClusterCount {
+            rows,
+            clusters: cluster_of_row.len(),
+        });
+    }
+    let n = cluster_of_row.iter().max().map_or(0, |&m| m as usize + 1);
+    if n > rows {
+        return Err(Error::SparseClusters {
+            max_index: n - 1,
+            rows,
+        });
+    }
+    let mut clusters: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (g, &c) in cluster_of_row.iter().enumerate() {
+        clusters[c as usize].push(g);
+    }
+    clusters.retain(|m| !m.is_empty());
+
+    let ids = ids::assign_ids(&clusters, &input, previous, run);
+    let goldens: Vec<survivorship::GoldenRecord<'_>> = clusters
+        .par_iter()
+        .with_min_len(64)
+        .map(|members| survivorship::golden_record(&input, members, opts))
+        .collect();
+    let mut order: Vec<usize> = (0..clusters.len()).collect();
+    order.sort_unstable_by(|&a, &b| ids.ids[a].cmp(&ids.ids[b]));
+
+    let master = schema::build_master(opts, &input, &goldens, &clusters, &ids, &order)?;
+    let crosswalk = schema::build_crosswalk(&input, &clusters, &ids)?;
+    let id_changes = schema::build_changes(run, &ids.changes)?;
+    let stats = MergeStats {
+        input_records: rows as u64,
+        golden_records: clusters.len() as u64,
+        multi_member_records: clusters.iter().filter(|m| m.len() > 1).count() as u64,
+        largest_cluster: clusters.iter().map(Vec::len).max().unwrap_or(0) as u64,
+        ids_kept: ids.kept,
+        ids_created: ids.created,
+        ids_split: ids.split,
+        ids_merged: ids.merged,
+        ids_retired: ids.retired,
+    };
+    Ok(MergeOutput {
+        master,
+        crosswalk,
+        id_changes,
+        retired_ids: ids.retired_ids,
+        stats,
+    })
+}

@@ -1,0 +1,148 @@
+//! Checks that need more than types: unique names, ranges, and dangerous
+//! output locations.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use crate::{ConfigError, PipelineConfig};
+
+pub(crate) fn validate(cfg: &PipelineConfig, path: &Path) -> Result<(), ConfigError> {
+    let invalid = |key: String, msg: String| ConfigError::invalid(path, key, msg);
+    if cfg.sources.is_empty() {
+        return Err(invalid(
+            "sources".into(),
+            "at least one `[[sources]]` table is required".into(),
+        ));
+    }
+    check_ratio(cfg.run.max_quarantine_ratio)
+        .map_err(|m| invalid("run.max_quarantine_ratio".into(), m))?;
+    if cfg.run.batch_rows == 0 {
+        return Err(invalid(
+            "run.batch_rows".into(),
+            "expected a positive number of rows".into(),
+        ));
+    }
+    if let Some(model) = &cfg.run.model
+        && !model.is_file()
+    {
+        return Err(invalid(
+            "run.model".into(),
+            format!("model file `{}` does not exist", model.display()),
+        ));
+    }
+
+    let mut names = HashSet::new();
+    let out = absolute(&cfg.output.dir);
+    for (i, s) in cfg.sources.iter().enumerate() {
+        let key = |k: &str| format!("sources[{i}].{k}");
+        if s.name.is_empty()
+            || !s
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            return Err(invalid(
+                key("name"),
+                format!(
+                    "`{}` is not a valid source name: use letters, digits, `_` and `-`",
+                    s.name
+                ),
+            ));
+        }
+        if !names.insert(s.name.as_str()) {
+            return Err(invalid(
+                key("name"),
+                format!("source name `{}` is used twice", s.name),
+            ));
+        }
+        if s.columns.is_empty() {
+            return Err(invalid(
+                key("columns"),
+                "map at least one canonical field onto a column".into(),
+            ));
+        }
+        if let Some(r) = s.max_quarantine_ratio {
+            check_ratio(r).map_err(|m| invalid(key("max_quarantine_ratio"), m))?;
+        }
+        for (k, region) in [
+            ("phone_region", &s.phone_region),
+            ("default_country", &s.default_country),
+        ] {
+            if let Some(r) = region
+                && !(r.len() == 2 && r.chars().all(|c| c.is_ascii_uppercase()))
+            {
+                return Err(invalid(
+                    key(k),
+                    format!("`{r}` is not an ISO 3166 alpha-2 code such as `CN`, `GB` or `US`"),
+                ));
+            }
+        }
+        // The output directory is replaced as a whole on every run: refuse
+        // any layout where that could delete or shadow an input.
+        let src = absolute(&s.path);
+        let src_dir = literal_prefix(&src);
+        if src_dir.starts_with(&out) {
+            return Err(invalid(
+                "output.dir".into(),
+                format!(
+                    "output directory `{}` contains the input of source `{}`; each run replaces the output directory, so choose another",
+                    cfg.output.dir.display(),
+                    s.name
+                ),
+            ));
+        }
+        if out == src_dir || out.parent().is_none() {
+            return Err(invalid(
+                "output.dir".into(),
+                format!(
+                    "output directory `{}` is the directory of source `{}`'s files; choose a dedicated directory",
+                    cfg.output.dir.display(),
+                    s.name
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_ratio(r: f64) -> Result<(), String> {
+    if (0.0..=1.0).contains(&r) {
+        Ok(())
+    } else {
+        Err(format!("{r} is not a ratio between 0 and 1"))
+    }
+}
+
+/// Lexically absolute path (no symlink resolution: the output may not exist).
+fn absolute(p: &Path) -> PathBuf {
+    let joined = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(p)
+    };
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// For a glob, the directory part before the first wildcard; for a file, its
+/// directory.
+fn literal_prefix(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        let s = c.as_os_str().to_string_lossy();
+        if s.contains(['*', '?', '[']) {
+            return out;
+        }
+        out.push(c);
+    }
+    out.parent().map(Path::to_path_buf).unwrap_or(out)
+}

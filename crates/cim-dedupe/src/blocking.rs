@@ -1,0 +1,361 @@
+//! Blocking: which record pairs are compared at all.
+//!
+//! A [`BlockingRule`] is a conjunction of match keys (optionally prefixes of
+//! keys); two records are candidates under it when every part is non-empty
+//! and equal. Rules are combined as a union. Rule `k` emits a pair only if
+//! no earlier rule produced it: instead of a global hash set of pairs, the
+//! pair's block ids under the earlier rules are compared (each rule keeps
+//! one `u32` block id per row), so memory stays proportional to records
+//! plus candidate pairs.
+//!
+//! Before anything is compared every rule's candidate pairs are counted
+//! (`n(n-1)/2` per block, minus same-source pairs for `link_only`, only
+//! same-source pairs for `dedupe_only`). Blocks larger than
+//! `max_block_size` are skipped and reported (the "John Smith problem": a
+//! key shared by thousands of records says little and costs millions of
+//! comparisons). Then the per-rule and total budgets are checked and a clear
+//! error names the offending rule and its largest blocks (sizes and a hash
+//! of the key, never the key itself).
+//!
+//! # Choosing rules
+//! Each rule should be specific enough that its blocks stay small (tens of
+//! records), and the union should catch a true duplicate even when one or
+//! two of its fields are wrong, so combine keys of *different* fields:
+//! `family_phonetic & birth_year` catches given-name typos,
+//! `given_phonetic & dob` catches surname changes, `email` and `phone`
+//! catch name changes. [`default_rules`] does this from the populated keys.
+
+use std::collections::HashMap;
+
+use cim_schema::MatchKey;
+use rayon::prelude::*;
+use serde::Serialize;
+use xxhash_rust::xxh3::xxh3_64;
+
+use crate::options::{BlockingRule, DedupeOptions, LinkType};
+use crate::table::{ColRef, NULL, StrCol, Table};
+use crate::Error;
+
+/// Block id of a row that is in no (kept) block of a rule.
+pub(crate) const NONE: u32 = u32::MAX;
+
+/// How many of the largest blocks are reported per rule.
+const LARGEST_REPORTED: usize = 5;
+
+/// A block described without its key value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct BlockInfo {
+    /// Records in the block.
+    pub size: u64,
+    /// Eligible pairs in the block (after the link type filter).
+    pub pairs: u64,
+    /// First 8 hex digits of xxh3 over the key value: lets a steward find the
+    /// block without the value appearing in logs.
+    pub key_hash: String,
+}
+
+/// The blocks of one rule.
+#[derive(Debug, Clone)]
+pub(crate) struct RuleBlocks {
+    /// Block id per row; [`NONE`] when a key part is empty or the block was
+    /// skipped as oversized.
+    pub block_of_row: Vec<u32>,
+    /// Rows grouped by kept block.
+    pub order: Vec<u32>,
+    /// Kept block `b` is `order[offsets[b]..offsets[b + 1]]`.
+    pub offsets: Vec<u32>,
+    /// Eligible pairs in kept blocks.
+    pub candidate_pairs: u64,
+    /// The largest blocks, skipped ones included.
+    pub largest: Vec<BlockInfo>,
+    /// Blocks over `max_block_size`.
+    pub skipped: Vec<BlockInfo>,
+}
+
+/// The ids of one rule part per row (prefixes re-interned).
+fn part_ids(table: &Table, part: &crate::options::KeyPart) -> (Vec<u32>, Vec<Box<str>>) {
+    let col: &StrCol = table.by_ref(ColRef::Key(part.key));
+    match part.prefix {
+        None => (col.ids.clone(), col.values.clone()),
+        Some(n) => {
+            let mut map: HashMap<String, u32> = HashMap::new();
+            let mut values: Vec<Box<str>> = vec!["".into()];
+            let remap: Vec<u32> = col
+                .values
+                .iter()
+                .enumerate()
+                .map(|(id, v)| {
+                    if id as u32 == NULL {
+                        return NULL;
+                    }
+                    let p: String = v.chars().take(n as usize).collect();
+                    let next = values.len() as u32;
+                    *map.entry(p.clone()).or_insert_with(|| {
+                        values.push(p.into());
+                        next
+                    })
+                })
+                .collect();
+            (col.ids.iter().map(|&i| remap[i as usize]).collect(), values)
+        }
+    }
+}
+
+/// Pairs of a block of `n` rows whose per-source counts are `same`, under
+/// the link type.
+fn block_pairs(n: u64, same_source_pairs: u64, link: LinkType) -> u64 {
+    let all = n * n.saturating_sub(1) / 2;
+    match link {
+        LinkType::LinkAndDedupe => all,
+        LinkType::DedupeOnly => same_source_pairs,
+        LinkType::LinkOnly => all - same_source_pairs,
+    }
+}
+
+/// Groups rows into the blocks of `rule` and counts their pairs.
+pub(crate) fn build_blocks(
+    table: &Table,
+    rule: &BlockingRule,
+    link: LinkType,
+    max_block_size: usize,
+) -> RuleBlocks {
+    let parts: Vec<(Vec<u32>, Vec<Box<str>>)> =
+        rule.parts.iter().map(|p| part_ids(table, p)).collect();
+    let source = &table.source().ids;
+    let mut rows: Vec<u32> = (0..table.n_rows as u32)
+        .filter(|&r| parts.iter().all(|(ids, _)| ids[r as usize] != NULL))
+        .collect();
+    let key_cmp = |a: u32, b: u32| {
+        for (ids, _) in &parts {
+            let o = ids[a as usize].cmp(&ids[b as usize]);
+            if o.is_ne() {
+                return o;
+            }
+        }
+        std::cmp::Ordering::Equal
+    };
+    rows.par_sort_unstable_by(|&a, &b| {
+        key_cmp(a, b)
+            .then(source[a as usize].cmp(&source[b as usize]))
+            .then(a.cmp(&b))
+    });
+
+    let mut block_of_row = vec![NONE; table.n_rows];
+    let mut order = Vec::with_capacity(rows.len());
+    let mut offsets = vec![0u32];
+    let mut candidate_pairs = 0u64;
+    let mut infos: Vec<BlockInfo> = Vec::new();
+    let mut skipped = Vec::new();
+    let mut start = 0;
+    while start < rows.len() {
+        let mut end = start + 1;
+        while end < rows.len() && key_cmp(rows[start], rows[end]).is_eq() {
+            end += 1;
+        }
+        let block = &rows[start..end];
+        let n = block.len() as u64;
+        let mut same = 0u64;
+        let mut run = 1u64;
+        for w in block.windows(2) {
+            if source[w[0] as usize] == source[w[1] as usize] {
+                run += 1;
+            } else {
+                same += run * (run - 1) / 2;
+                run = 1;
+            }
+        }
+        same += run * (run - 1) / 2;
+        let pairs = block_pairs(n, same, link);
+        if n >= 2 {
+            let info = || {
+                let mut buf = Vec::new();
+                for (ids, values) in &parts {
+                    buf.extend_from_slice(values[ids[block[0] as usize] as usize].as_bytes());
+                    buf.push(0x1f);
+                }
+                BlockInfo {
+                    size: n,
+                    pairs,
+                    key_hash: format!("{:08x}", xxh3_64(&buf) >> 32),
+                }
+            };
+            if block.len() > max_block_size {
+                skipped.push(info());
+                infos.push(info());
+            } else {
+                if pairs > 0 {
+                    let id = (offsets.len() - 1) as u32;
+                    for &r in block {
+                        block_of_row[r as usize] = id;
+                    }
+                    order.extend_from_slice(block);
+                    offsets.push(order.len() as u32);
+                    candidate_pairs += pairs;
+                }
+                if infos.len() < LARGEST_REPORTED || n > infos.last().map_or(0, |i| i.size) {
+                    infos.push(info());
+                }
+            }
+            infos.sort_by(|a, b| b.size.cmp(&a.size).then(a.key_hash.cmp(&b.key_hash)));
+            infos.truncate(LARGEST_REPORTED);
+        }
+        start = end;
+    }
+    skipped.sort_by(|a, b| b.size.cmp(&a.size).then(a.key_hash.cmp(&b.key_hash)));
+    RuleBlocks {
+        block_of_row,
+        order,
+        offsets,
+        candidate_pairs,
+        largest: infos,
+        skipped,
+    }
+}
+
+/// Blocks of every rule, budgets checked.
+pub(crate) fn block_all(
+    table: &Table,
+    rules: &[BlockingRule],
+    opts: &DedupeOptions,
+) -> Result<Vec<RuleBlocks>, Error> {
+    let mut out = Vec::with_capacity(rules.len());
+    for (i, rule) in rules.iter().enumerate() {
+        let b = build_blocks(table, rule, opts.link_type, opts.max_block_size);
+        if b.candidate_pairs > opts.max_pairs_per_rule {
+            return Err(Error::RuleOverBudget {
+                rule: i,
+                description: rule.to_string(),
+                pairs: b.candidate_pairs,
+                budget: opts.max_pairs_per_rule,
+                largest_blocks: describe_blocks(&b.largest),
+            });
+        }
+        out.push(b);
+    }
+    let total: u64 = out.iter().map(|b| b.candidate_pairs).sum();
+    if total > opts.max_pairs {
+        return Err(Error::TotalOverBudget {
+            pairs: total,
+            budget: opts.max_pairs,
+            per_rule: out
+                .iter()
+                .enumerate()
+                .map(|(i, b)| format!("{i}: {}", b.candidate_pairs))
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
+    Ok(out)
+}
+
+fn describe_blocks(blocks: &[BlockInfo]) -> String {
+    blocks
+        .iter()
+        .map(|b| format!("{} records / {} pairs (key #{})", b.size, b.pairs, b.key_hash))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Whether the link type allows a pair of rows from these sources.
+#[inline]
+pub(crate) fn eligible(link: LinkType, source_a: u32, source_b: u32) -> bool {
+    match link {
+        LinkType::LinkAndDedupe => true,
+        LinkType::DedupeOnly => source_a == source_b,
+        LinkType::LinkOnly => source_a != source_b,
+    }
+}
+
+/// Candidate pairs of all rules: `(left, right)` with `left < right`, and
+/// the index of the rule that produced each (the first rule that agrees).
+pub(crate) struct Candidates {
+    pub pairs: Vec<(u32, u32)>,
+    pub rule: Vec<u8>,
+    /// Pairs emitted by each rule (after removing earlier rules' pairs).
+    pub per_rule: Vec<u64>,
+}
+
+/// Emits every candidate pair once, in rule order then block order.
+pub(crate) fn generate(table: &Table, blocks: &[RuleBlocks], link: LinkType) -> Candidates {
+    let source = &table.source().ids;
+    let mut pairs = Vec::new();
+    let mut rule = Vec::new();
+    let mut per_rule = Vec::with_capacity(blocks.len());
+    for (k, rb) in blocks.iter().enumerate() {
+        let earlier = &blocks[..k];
+        let n_blocks = rb.offsets.len() - 1;
+        let emitted: Vec<(u32, u32)> = (0..n_blocks)
+            .into_par_iter()
+            .flat_map_iter(|b| {
+                let rows = &rb.order[rb.offsets[b] as usize..rb.offsets[b + 1] as usize];
+                let mut v = Vec::new();
+                for (i, &x) in rows.iter().enumerate() {
+                    for &y in &rows[i + 1..] {
+                        if !eligible(link, source[x as usize], source[y as usize]) {
+                            continue;
+                        }
+                        let seen = earlier.iter().any(|e| {
+                            let bx = e.block_of_row[x as usize];
+                            bx != NONE && bx == e.block_of_row[y as usize]
+                        });
+                        if !seen {
+                            v.push((x.min(y), x.max(y)));
+                        }
+                    }
+                }
+                v
+            })
+            .collect();
+        per_rule.push(emitted.len() as u64);
+        rule.extend(std::iter::repeat_n(k as u8, emitted.len()));
+        pairs.extend(emitted);
+    }
+    Candidates {
+        pairs,
+        rule,
+        per_rule,
+    }
+}
+
+/// Bit mask of the rules under which rows `a` and `b` share a kept block.
+#[inline]
+pub(crate) fn rule_mask(blocks: &[RuleBlocks], a: usize, b: usize) -> u64 {
+    let mut m = 0u64;
+    for (k, rb) in blocks.iter().enumerate() {
+        let x = rb.block_of_row[a];
+        if x != NONE && x == rb.block_of_row[b] {
+            m |= 1 << k;
+        }
+    }
+    m
+}
+
+/// Default rules, in order, kept when each of their keys is filled in at
+/// least `min_fill` of the rows: exact identifiers first (cheap, precise),
+/// then name and date combinations that survive a typo in any one field.
+pub fn default_rules() -> Vec<BlockingRule> {
+    use MatchKey::*;
+    [
+        &[Email][..],
+        &[Phone],
+        &[NationalId],
+        &[FullName],
+        &[HanName, BirthYear],
+        &[FamilyPhonetic, BirthYear],
+        &[GivenPhonetic, Dob],
+        &[GivenInitial, FamilyPhonetic, Postcode],
+        &[GivenInitial, FamilyPhonetic, City],
+        &[Dob, Postcode],
+        &[Dob, City],
+        &[Address],
+        &[HouseNumber, Postcode],
+        &[Company, Postcode],
+        &[EmailLocal, GivenInitial],
+    ]
+    .iter()
+    .map(|keys| BlockingRule::keys(keys))
+    .collect()
+}
+
+/// Minimum fill rate of every key of a default rule.
+pub(crate) const MIN_FILL: f64 = 0.01;

@@ -1,0 +1,268 @@
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use arrow::record_batch::RecordBatch;
+use cim_config::LoadedConfig;
+use cim_output::{OutputWriter, ParquetOptions};
+use cim_schema::{QuarantineRow, batch::str_col, col};
+
+use crate::ingest::{Ingested, ingest_all};
+use crate::summary::{RowCounts, RunSummary};
+use crate::{PipelineError, Progress, files, previous};
+
+/// Per-invocation options that are not part of the config file.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Score with this model file instead of the config's `run.model` or
+    /// training a new one.
+    pub model: Option<PathBuf>,
+    /// Override the config's `run.threads`.
+    pub threads: Option<usize>,
+    /// Override the config's `run.as_of`.
+    pub as_of: Option<chrono::NaiveDate>,
+}
+
+fn pool(threads: usize) -> Result<rayon::ThreadPool, PipelineError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("cim-worker-{i}"))
+        .build()
+        .map_err(|e| PipelineError::Internal(format!("cannot start worker threads: {e}")))
+}
+
+fn load_model(path: &PathBuf) -> Result<cim_dedupe::Model, PipelineError> {
+    let text = std::fs::read_to_string(path).map_err(|e| PipelineError::Model {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
+    serde_json::from_str(&text).map_err(|e| PipelineError::Model {
+        path: path.clone(),
+        message: format!("not a cim model: {e}"),
+    })
+}
+
+/// Reads and normalises every source and trains the matching model, without
+/// writing anything (`cim train`).
+pub fn train(
+    cfg: &LoadedConfig,
+    opts: &RunOptions,
+    progress: &dyn Progress,
+) -> Result<cim_dedupe::Model, PipelineError> {
+    let c = &cfg.config;
+    pool(opts.threads.unwrap_or(c.run.threads))?.install(|| {
+        let ingested = ingest_all(c, progress, None)?;
+        progress.start("train", None);
+        let model = cim_dedupe::train(&ingested.records, &c.dedupe)?;
+        progress.finish("train");
+        Ok(model)
+    })
+}
+
+/// Runs the whole pipeline for `cfg` and publishes its outputs atomically.
+/// On any error nothing is published and the previous outputs stay intact.
+pub fn run(
+    cfg: &LoadedConfig,
+    opts: &RunOptions,
+    progress: &dyn Progress,
+) -> Result<RunSummary, PipelineError> {
+    let c = &cfg.config;
+    let threads = opts.threads.unwrap_or(c.run.threads);
+    let pool = pool(threads)?;
+    let started = Instant::now();
+    // Lock the output directory first, so a concurrent run fails before
+    // doing any work.
+    let mut writer = OutputWriter::begin(&c.output.dir)?;
+    let as_of = opts
+        .as_of
+        .or(c.run.as_of)
+        .unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let model_path = opts.model.clone().or_else(|| c.run.model.clone());
+    let model = model_path.as_ref().map(load_model).transpose()?;
+
+    pool.install(|| {
+        let ingested = ingest_all(c, progress, None)?;
+        let rows = conservation(&ingested)?;
+        quality_gate(cfg, &ingested, &rows)?;
+        let field_quality = ingested.field_quality()?;
+        let run_id = run_id(cfg, as_of, &ingested)?;
+
+        progress.start("dedupe", None);
+        let t = Instant::now();
+        let result = cim_dedupe::dedupe(&ingested.records, &c.dedupe, model.as_ref())?;
+        let dedupe_ms = t.elapsed().as_millis() as u64;
+        progress.finish("dedupe");
+
+        progress.start("merge", None);
+        let t = Instant::now();
+        let prev = previous::read(&c.output.dir)?;
+        let merged = cim_merge::merge(
+            &ingested.records,
+            &result.cluster_of_row,
+            &c.survivorship,
+            &c.source_names(),
+            prev.as_ref().map(|p| &p.state),
+            &cim_merge::RunInfo {
+                run_id: run_id.clone(),
+                as_of,
+            },
+        )?;
+        let merge_ms = t.elapsed().as_millis() as u64;
+        progress.finish("merge");
+
+        progress.start("write", None);
+        let t = Instant::now();
+        let pq = ParquetOptions::default();
+        writer.write_parquet(files::MASTER, merged.master.schema(), &[merged.master.clone()], &pq)?;
+        writer.write_parquet(
+            files::CROSSWALK,
+            merged.crosswalk.schema(),
+            &[merged.crosswalk.clone()],
+            &pq,
+        )?;
+        let history = previous::append_history(prev.as_ref(), &merged.id_changes)?;
+        writer.write_parquet(files::ID_CHANGES, history.schema(), &[history], &pq)?;
+        if c.output.pairs {
+            let pairs = cim_dedupe::pairs_batch(&result, &ingested.records)?;
+            writer.write_parquet(files::PAIRS, pairs.schema(), &[pairs], &pq)?;
+        }
+        let quarantine = quarantine_batch(&ingested.quarantine)?;
+        writer.write_parquet(
+            files::QUARANTINE,
+            cim_schema::quarantine_schema(),
+            &[quarantine],
+            &pq,
+        )?;
+        if c.output.records {
+            writer.write_parquet(
+                files::RECORDS,
+                cim_schema::normalized_schema(),
+                &ingested.records,
+                &pq,
+            )?;
+        }
+        writer.write_json(files::MODEL, &result.model)?;
+
+        let mut timings = BTreeMap::new();
+        timings.insert("ingest".to_owned(), ingested.ingest_ms);
+        timings.insert("normalize".to_owned(), ingested.normalize_ms);
+        timings.insert("dedupe".to_owned(), dedupe_ms);
+        timings.insert("merge".to_owned(), merge_ms);
+        let mut summary = RunSummary {
+            cim_version: env!("CARGO_PKG_VERSION").to_owned(),
+            run_id,
+            as_of,
+            config_path: cfg.path.display().to_string(),
+            config_hash: cfg.hash.clone(),
+            threads: rayon::current_num_threads(),
+            rows,
+            sources: ingested.sources.clone(),
+            field_quality,
+            dedupe: to_json(&result.report)?,
+            merge: to_json(&merged.stats)?,
+            outputs: Vec::new(),
+            timings_ms: timings,
+        };
+        summary.timings_ms.insert("write".to_owned(), t.elapsed().as_millis() as u64);
+        summary.timings_ms.insert("total".to_owned(), started.elapsed().as_millis() as u64);
+        summary.outputs = writer
+            .written()
+            .iter()
+            .map(|w| serde_json::to_value(w).expect("WrittenFile serialises"))
+            .collect();
+        writer.write_json(files::RUN, &summary)?;
+        progress.finish("write");
+        Ok::<_, PipelineError>(summary)
+    })
+    .and_then(|summary| {
+        writer.commit()?;
+        Ok(summary)
+    })
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<serde_json::Value, PipelineError> {
+    serde_json::to_value(value).map_err(|e| PipelineError::Internal(e.to_string()))
+}
+
+fn conservation(ingested: &Ingested) -> Result<RowCounts, PipelineError> {
+    let read: u64 = ingested.sources.iter().map(|s| s.read).sum();
+    let accepted = ingested.accepted();
+    let quarantined = ingested.quarantine.len() as u64;
+    let mut by_reason = BTreeMap::new();
+    for q in &ingested.quarantine {
+        *by_reason.entry(q.reason.code().to_owned()).or_default() += 1;
+    }
+    let rows = RowCounts {
+        read,
+        accepted,
+        quarantined,
+        quarantined_by_reason: by_reason,
+        conservation_holds: read == accepted + quarantined,
+    };
+    if !rows.conservation_holds {
+        return Err(PipelineError::Internal(format!(
+            "row conservation broken: read {read} != accepted {accepted} + quarantined {quarantined}"
+        )));
+    }
+    Ok(rows)
+}
+
+fn quality_gate(cfg: &LoadedConfig, ingested: &Ingested, rows: &RowCounts) -> Result<(), PipelineError> {
+    let c = &cfg.config;
+    for (source, summary) in c.sources.iter().zip(&ingested.sources) {
+        let limit = source.max_quarantine_ratio.unwrap_or(c.run.max_quarantine_ratio);
+        check_ratio(format!("source `{}`", source.name), summary.quarantined, summary.read, limit)?;
+    }
+    check_ratio(
+        "all sources".to_owned(),
+        rows.quarantined,
+        rows.read,
+        c.run.max_quarantine_ratio,
+    )
+}
+
+fn check_ratio(scope: String, quarantined: u64, read: u64, limit: f64) -> Result<(), PipelineError> {
+    if read > 0 && quarantined as f64 / read as f64 > limit {
+        return Err(PipelineError::QualityGate {
+            scope,
+            quarantined,
+            read,
+            ratio: 100.0 * quarantined as f64 / read as f64,
+            limit,
+        });
+    }
+    Ok(())
+}
+
+/// `YYYYMMDD-<16 hex>`: the date plus a hash of the config and every
+/// accepted row's hash, so the same inputs on the same day give the same id.
+fn run_id(cfg: &LoadedConfig, as_of: chrono::NaiveDate, ingested: &Ingested) -> Result<String, PipelineError> {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(cfg.hash.as_bytes());
+    for b in &ingested.records {
+        let ids = str_col(b, col::RECORD_ID)?;
+        let hashes = str_col(b, col::ROW_HASH)?;
+        for i in 0..b.num_rows() {
+            h.update(ids.value(i).as_bytes());
+            h.update(hashes.value(i).as_bytes());
+        }
+    }
+    Ok(format!("{}-{:016x}", as_of.format("%Y%m%d"), h.digest()))
+}
+
+fn quarantine_batch(rows: &[QuarantineRow]) -> Result<RecordBatch, PipelineError> {
+    use arrow::array::{StringArray, UInt64Array};
+    use std::sync::Arc;
+    let s = |f: fn(&QuarantineRow) -> &str| Arc::new(StringArray::from_iter_values(rows.iter().map(f)));
+    Ok(RecordBatch::try_new(
+        cim_schema::quarantine_schema(),
+        vec![
+            s(|r| &r.source),
+            s(|r| &r.file),
+            Arc::new(UInt64Array::from_iter(rows.iter().map(|r| r.line))),
+            s(|r| r.reason.code()),
+            s(|r| &r.detail),
+            s(|r| &r.raw),
+        ],
+    )?)
+}
