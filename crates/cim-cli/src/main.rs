@@ -1,1 +1,48 @@
-fn main() {}
+//! The `cim` binary: parses arguments, sets up logging and progress, runs
+//! one command, and maps its outcome to an exit code (0 success, 1 user or
+//! data problem, 2 unexpected failure).
+//!
+//! Everything but argument parsing and terminal handling lives in the
+//! library crates; each subcommand is one file in `commands/`.
+
+// The binary is the one place allowed to print.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod args;
+mod commands;
+mod exit;
+mod logging;
+mod progress;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::{Cli, Command};
+use crate::exit::ExitStatus;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    logging::init(&cli.global);
+    let outcome = match &cli.command {
+        Command::Run(a) => commands::run::run(a, &cli.global),
+        Command::Train(a) => commands::train::train(a, &cli.global),
+        Command::Cluster(a) => commands::cluster::cluster(a, &cli.global),
+        Command::Completions(a) => commands::completions::completions(a),
+    };
+    match outcome {
+        Ok(status) => status.into(),
+        Err(err) => {
+            let status = exit::classify(&err);
+            // `{:#}` prints the whole chain of causes on one line.
+            eprintln!("error: {err:#}");
+            status.into()
+        }
+    }
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(s: ExitStatus) -> Self {
+        ExitCode::from(s as u8)
+    }
+}

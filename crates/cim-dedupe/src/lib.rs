@@ -1,1 +1,324 @@
-//! cim-dedupe (work in progress).
+//! Fuzzy deduplication of normalised customer records: blocking,
+//! comparisons, an unsupervised Fellegi-Sunter model trained by EM,
+//! scoring and clustering.
+//!
+//! Entry points: [`train`] (records -> [`Model`]), [`dedupe`] (records ->
+//! [`DedupeResult`]: model, [`ScoredPairs`], a cluster per row and a
+//! [`DedupeReport`]), [`pairs_batch`] (the audit table of scored pairs),
+//! [`explain`] (the weight waterfall of one pair, an [`Explanation`]). All
+//! are configured by [`DedupeOptions`]; every default works without
+//! configuration and without labelled data.
+//!
+//! Input: `&[RecordBatch]` in [`cim_schema::normalized_schema`]; a row's
+//! global index is its position in the concatenation of the batches.
+//!
+//! # How it works
+//! 1. **Blocking** ([`blocking`]): the union of [`BlockingRule`]s, each a
+//!    conjunction of match keys. Pairs are counted and budgets checked
+//!    before anything is compared; oversized blocks are skipped and
+//!    reported.
+//! 2. **Comparisons** ([`ComparisonSpec`], [`ComparisonKind`]): per field,
+//!    an ordered list of named levels (exact, canonical, swapped, fuzzy by
+//!    Jaro-Winkler / edit distance / soft token similarity, date
+//!    transpositions...), stored as one `u8` per pair and comparison.
+//! 3. **Model** ([`Model`]): u probabilities from random record pairs, m
+//!    probabilities and the match proportion by EM over the distinct
+//!    comparison patterns. By default one EM session per blocking rule
+//!    (the comparisons that read the rule's keys are not estimated in that
+//!    session, as they agree by construction) and each m averaged over the
+//!    sessions that estimated it. Term-frequency adjustment makes agreeing
+//!    on a rare value (a rare surname) weigh more than on a common one
+//!    (`张伟`, `Smith`).
+//! 4. **Scoring**: in parallel; per pair the total match weight (bits) and
+//!    match probability. Deterministic rules force probability 1.
+//! 5. **Clustering** ([`cluster`]): connected components at the
+//!    threshold, then an average-linkage guard against over-chaining.
+//!
+//! # Choosing blocking rules
+//! Leave `blocking_rules` unset to get the defaults chosen from populated
+//! keys ([`default_rules`]). When writing your own: each rule must be
+//! specific (blocks of tens of records, not thousands: check
+//! `largest_blocks` in the report), and the union must still catch a
+//! duplicate with any one field wrong, so mix rules over different fields
+//! (an identifier; a name + date; a name + place; a date + place). A key
+//! shared by many records (`family_name` alone) is the "John Smith
+//! problem": `max_block_size` skips such blocks and says so in the report.
+//!
+//! # Reading the model
+//! See [`model`]: each level has `m`, `u` and `match_weight = log2(m/u)`;
+//! a pair's weight is the prior weight plus one level weight per
+//! comparison. [`explain`] shows that sum for one pair.
+
+pub mod blocking;
+pub mod cluster;
+mod compare;
+mod em;
+mod error;
+mod explain;
+pub mod model;
+mod options;
+mod output;
+mod pipeline;
+mod report;
+mod table;
+pub mod testkit;
+
+use std::time::Instant;
+
+use arrow::record_batch::RecordBatch;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub use blocking::{BlockInfo, default_rules};
+pub use compare::{jaro_winkler, soft_token_similarity};
+pub use error::Error;
+pub use explain::{ComparisonStep, Explanation, explain};
+pub use model::{ComparisonModel, EmSession, LevelParams, Model, TrainingReport, probability};
+pub use options::{
+    BlockingRule, ClusteringMethod, ClusteringOptions, ComparisonKind, ComparisonSpec, DedupeOptions,
+    DeterministicRule, FixedParam, KeyPart, LinkType, TrainingMode,
+};
+pub use output::{LabelledPair, pairs_batch, train_with_labels};
+pub use report::{DedupeReport, RuleOrigin, RuleReport, Timings};
+
+/// Scored candidate pairs kept for audit (probability at or above
+/// `pairs_floor`, or decided by a deterministic rule), sorted by
+/// `(left, right)`. Column-wise: index `i` of every vector is pair `i`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ScoredPairs {
+    /// Comparison names; `levels` and `weights` hold one entry per name and
+    /// pair.
+    pub comparisons: Vec<String>,
+    /// Level names per comparison, indexed by level code.
+    pub level_names: Vec<Vec<String>>,
+    /// Global row of the first record (`left < right`).
+    pub left: Vec<u32>,
+    /// Global row of the second record.
+    pub right: Vec<u32>,
+    /// Level codes, `comparisons.len()` per pair.
+    pub levels: Vec<u8>,
+    /// Weights in bits (term-frequency adjusted), `comparisons.len()` per pair.
+    pub weights: Vec<f32>,
+    /// Total match weight in bits (prior included).
+    pub match_weight: Vec<f64>,
+    /// Match probability.
+    pub match_probability: Vec<f64>,
+    /// Index of the blocking rule that produced the pair.
+    pub blocking_rule: Vec<u8>,
+    /// Index of the deterministic rule that decided the pair, if any.
+    pub deterministic_rule: Vec<Option<u8>>,
+}
+
+impl ScoredPairs {
+    /// Number of pairs.
+    pub fn len(&self) -> usize {
+        self.left.len()
+    }
+
+    /// True when no pair was kept.
+    pub fn is_empty(&self) -> bool {
+        self.left.is_empty()
+    }
+
+    /// Level code of comparison `c` for pair `i`.
+    pub fn level(&self, i: usize, c: usize) -> u8 {
+        self.levels[i * self.comparisons.len() + c]
+    }
+}
+
+/// Output of [`dedupe`].
+#[derive(Debug, Clone)]
+pub struct DedupeResult {
+    /// The model used (trained, or the one supplied).
+    pub model: Model,
+    /// Scored pairs kept for audit.
+    pub pairs: ScoredPairs,
+    /// Cluster index per global row: dense `0..k`, numbered by the smallest
+    /// row of each cluster.
+    pub cluster_of_row: Vec<u32>,
+    /// Figures of the run.
+    pub report: DedupeReport,
+}
+
+/// Trains a model without labels: blocking, comparisons, u from random
+/// pairs, m and the prior by EM.
+pub fn train(records: &[RecordBatch], opts: &DedupeOptions) -> Result<Model, Error> {
+    let prep = pipeline::prepare(records, opts, None)?;
+    pipeline::train_prepared(&prep, opts)
+}
+
+/// Deduplicates `records`: trains a model (or reuses `model`), scores the
+/// candidate pairs and clusters them.
+pub fn dedupe(
+    records: &[RecordBatch],
+    opts: &DedupeOptions,
+    model: Option<&Model>,
+) -> Result<DedupeResult, Error> {
+    let t_all = Instant::now();
+    let prep = pipeline::prepare(
+        records,
+        opts,
+        model.map(|m| m.comparisons.iter().map(|c| c.spec.clone()).collect::<Vec<_>>()).as_deref(),
+    )?;
+    let reused = model.is_some();
+    let t_train = Instant::now();
+    let model = match model {
+        Some(m) => {
+            pipeline::check_model(m, &prep.comps)?;
+            m.clone()
+        }
+        None => pipeline::train_prepared(&prep, opts)?,
+    };
+    let train_ms = if reused { 0 } else { t_train.elapsed().as_millis() as u64 };
+
+    // Score every candidate pair.
+    let t_score = Instant::now();
+    let det: Vec<BlockingRule> = prep.det_rules.iter().map(|&i| prep.rules[i].clone()).collect();
+    let scorer = pipeline::Scorer::new(&prep.table, &prep.comps, &model, opts, det);
+    let nc = prep.comps.len();
+    let pairs = &prep.cands.pairs;
+    struct Scored {
+        weight: f64,
+        prob: f64,
+        det: Option<u8>,
+    }
+    let scored: Vec<Scored> = pairs
+        .par_iter()
+        .enumerate()
+        .map_init(
+            || vec![0f32; nc],
+            |w, (i, &(a, b))| {
+                let lv = &prep.levels[i * nc..(i + 1) * nc];
+                let weight = scorer.weigh(lv, a as usize, w);
+                let det = scorer.deterministic(a as usize, b as usize).map(|d| d as u8);
+                let prob = if det.is_some() { 1.0 } else { model::probability(weight) };
+                Scored { weight, prob, det }
+            },
+        )
+        .collect();
+    let score_ms = t_score.elapsed().as_millis() as u64;
+
+    // Cluster.
+    let t_cluster = Instant::now();
+    let edge_floor = opts.pairs_floor.min(opts.match_threshold);
+    let edges: Vec<cluster::Edge> = pairs
+        .iter()
+        .zip(&scored)
+        .filter(|(_, s)| s.prob >= edge_floor || s.det.is_some())
+        .map(|(&(a, b), s)| cluster::Edge {
+            a,
+            b,
+            p: s.prob,
+            deterministic: s.det.is_some(),
+        })
+        .collect();
+    let rescore = |a: u32, b: u32| scorer.probability(a as usize, b as usize);
+    let clusters = cluster::cluster(
+        prep.table.n_rows,
+        &edges,
+        opts.match_threshold,
+        &opts.clustering,
+        &prep.table.source().ids,
+        &rescore,
+    );
+    let cluster_ms = t_cluster.elapsed().as_millis() as u64;
+
+    // Pairs kept for audit, sorted.
+    let mut keep: Vec<usize> = (0..pairs.len())
+        .filter(|&i| scored[i].prob >= opts.pairs_floor || scored[i].det.is_some())
+        .collect();
+    keep.sort_unstable_by_key(|&i| pairs[i]);
+    let mut out = ScoredPairs {
+        comparisons: prep.comps.iter().map(|c| c.name.clone()).collect(),
+        level_names: prep.comps.iter().map(|c| c.level_names.clone()).collect(),
+        ..Default::default()
+    };
+    let mut w = vec![0f32; nc];
+    for &i in &keep {
+        let (a, b) = pairs[i];
+        let lv = &prep.levels[i * nc..(i + 1) * nc];
+        scorer.weigh(lv, a as usize, &mut w);
+        out.left.push(a);
+        out.right.push(b);
+        out.levels.extend_from_slice(lv);
+        out.weights.extend_from_slice(&w);
+        out.match_weight.push(scored[i].weight);
+        out.match_probability.push(scored[i].prob);
+        out.blocking_rule.push(prep.cands.rule[i]);
+        out.deterministic_rule.push(scored[i].det);
+    }
+
+    // Report.
+    let mut sizes = vec![0u64; clusters.n_clusters];
+    for &c in &clusters.cluster_of_row {
+        sizes[c as usize] += 1;
+    }
+    let mut warnings = Vec::new();
+    let rules: Vec<RuleReport> = prep
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let b = &prep.blocks[i];
+            if !b.skipped.is_empty() {
+                warnings.push(format!(
+                    "blocking rule {i} ({r}): {} block(s) over max_block_size skipped, the largest \
+                     with {} records",
+                    b.skipped.len(),
+                    b.skipped[0].size
+                ));
+            }
+            RuleReport {
+                index: i,
+                rule: r.to_string(),
+                origin: prep.origins[i],
+                candidate_pairs: b.candidate_pairs,
+                new_pairs: prep.cands.per_rule[i],
+                largest_blocks: b.largest.clone(),
+                skipped_blocks: b.skipped.clone(),
+            }
+        })
+        .collect();
+    if prep.rules.is_empty() {
+        warnings.push("no blocking rule applies: no key is populated, nothing was compared".into());
+    } else if pairs.is_empty() {
+        warnings.push("blocking produced no candidate pairs".into());
+    }
+    if !model.training.converged {
+        warnings.push("EM hit its iteration cap in at least one session".into());
+    }
+    let report = DedupeReport {
+        records: prep.table.n_rows as u64,
+        link_type: opts.link_type,
+        rules,
+        comparisons: out.comparisons.clone(),
+        candidate_pairs_counted: prep.blocks.iter().map(|b| b.candidate_pairs).sum(),
+        pairs_compared: pairs.len() as u64,
+        pairs_above_threshold: scored.iter().filter(|s| s.prob >= opts.match_threshold).count() as u64,
+        pairs_kept: out.len() as u64,
+        deterministic_matches: scored.iter().filter(|s| s.det.is_some()).count() as u64,
+        match_threshold: opts.match_threshold,
+        clusters: clusters.n_clusters as u64,
+        multi_record_clusters: sizes.iter().filter(|&&s| s > 1).count() as u64,
+        largest_cluster: sizes.iter().copied().max().unwrap_or(0),
+        components_split: clusters.components_split as u64,
+        model_reused: reused,
+        em_iterations: model.training.em_iterations,
+        em_converged: model.training.converged,
+        warnings,
+        timings: Timings {
+            block_ms: prep.block_ms,
+            compare_ms: prep.compare_ms,
+            train_ms,
+            score_ms,
+            cluster_ms,
+            total_ms: t_all.elapsed().as_millis() as u64,
+        },
+    };
+    Ok(DedupeResult {
+        model,
+        pairs: out,
+        cluster_of_row: clusters.cluster_of_row,
+        report,
+    })
+}

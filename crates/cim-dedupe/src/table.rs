@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use arrow::array::Array;
 use arrow::record_batch::RecordBatch;
 use cim_schema::batch::str_col;
 use cim_schema::{CanonicalField, MatchKey, col};
@@ -104,14 +105,6 @@ impl StrCol {
         f64::from(self.counts[id as usize]) / f64::from(self.non_null)
     }
 
-    /// Share of rows with a value.
-    pub(crate) fn fill_rate(&self) -> f64 {
-        if self.ids.is_empty() {
-            0.0
-        } else {
-            f64::from(self.non_null) / self.ids.len() as f64
-        }
-    }
 }
 
 /// The interned columns needed by one run.
@@ -183,13 +176,6 @@ impl Table {
 
     pub(crate) fn source(&self) -> &StrCol {
         self.by_ref(ColRef::Source)
-    }
-
-    /// Share of rows with a value, 0 for a column not interned.
-    pub(crate) fn fill_rate(&self, r: ColRef) -> f64 {
-        self.index
-            .get(&r)
-            .map_or(0.0, |&i| self.cols[i].fill_rate())
     }
 }
 

@@ -27,7 +27,9 @@ const RAW_KEEP: usize = 64 * 1024;
 #[derive(Debug)]
 enum Event {
     /// Fields are in `out`/`ends`, raw bytes in `buf[start..cur]`.
-    Record { line: u64 },
+    Record {
+        line: u64,
+    },
     Broken(BadRow),
 }
 
@@ -86,7 +88,9 @@ fn sniff_delimiter(first_line: &str, quote: char, default: u8) -> u8 {
             counts[i] += 1;
         }
     }
-    let best = (0..4).max_by_key(|&i| (counts[i], std::cmp::Reverse(i))).unwrap_or(0);
+    let best = (0..4)
+        .max_by_key(|&i| (counts[i], std::cmp::Reverse(i)))
+        .unwrap_or(0);
     if counts[best] == 0 {
         default
     } else {
@@ -94,10 +98,24 @@ fn sniff_delimiter(first_line: &str, quote: char, default: u8) -> u8 {
     }
 }
 
-/// Offset of the quote that opens a field still open at the end of
-/// `bytes`, mirroring csv-core's state machine (quotes only open at the
-/// start of a field).
-fn open_quote(bytes: &[u8], delimiter: u8, quote: u8, escape: Option<u8>, double_quote: bool) -> Option<usize> {
+/// What a scan of one record's raw bytes found about its quotes,
+/// mirroring csv-core's state machine (quotes only open at the start of a
+/// field).
+#[derive(Debug, Default, PartialEq, Eq)]
+struct QuoteScan {
+    /// Offset of the quote opening a field still open at the end.
+    open_at_end: Option<usize>,
+    /// Offset of the first quote whose field runs over a line break.
+    first_multiline: Option<usize>,
+}
+
+fn scan_quotes(
+    bytes: &[u8],
+    delimiter: u8,
+    quote: u8,
+    escape: Option<u8>,
+    double_quote: bool,
+) -> QuoteScan {
     #[derive(Clone, Copy)]
     enum S {
         Start,
@@ -108,6 +126,7 @@ fn open_quote(bytes: &[u8], delimiter: u8, quote: u8, escape: Option<u8>, double
     }
     let mut s = S::Start;
     let mut open = 0;
+    let mut scan = QuoteScan::default();
     for (i, &b) in bytes.iter().enumerate() {
         s = match s {
             S::Start | S::Field | S::QuoteInQuoted => {
@@ -126,10 +145,17 @@ fn open_quote(bytes: &[u8], delimiter: u8, quote: u8, escape: Option<u8>, double
                 }
             }
             S::Quoted => {
+                if b == b'\n' && scan.first_multiline.is_none() {
+                    scan.first_multiline = Some(open);
+                }
                 if Some(b) == escape {
                     S::Escaped
                 } else if b == quote {
-                    if double_quote { S::QuoteInQuoted } else { S::Field }
+                    if double_quote {
+                        S::QuoteInQuoted
+                    } else {
+                        S::Field
+                    }
                 } else {
                     S::Quoted
                 }
@@ -137,7 +163,21 @@ fn open_quote(bytes: &[u8], delimiter: u8, quote: u8, escape: Option<u8>, double
             S::Escaped => S::Quoted,
         };
     }
-    matches!(s, S::Quoted | S::Escaped).then_some(open)
+    if matches!(s, S::Quoted | S::Escaped) {
+        scan.open_at_end = Some(open);
+    }
+    scan
+}
+
+/// Offset of the quote that opens a field still open at the end of `bytes`.
+fn open_quote(
+    bytes: &[u8],
+    delimiter: u8,
+    quote: u8,
+    escape: Option<u8>,
+    double_quote: bool,
+) -> Option<usize> {
+    scan_quotes(bytes, delimiter, quote, escape, double_quote).open_at_end
 }
 
 fn count_nl(bytes: &[u8]) -> u64 {
@@ -159,14 +199,17 @@ impl DelimitedFile {
         let csv = &opts.csv;
         let quote = ascii(source, "quote", csv.quote)?;
         let escape = csv.escape.map(|c| ascii(source, "escape", c)).transpose()?;
-        let comment = csv.comment.map(|c| ascii(source, "comment", c)).transpose()?;
+        let comment = csv
+            .comment
+            .map(|c| ascii(source, "comment", c))
+            .transpose()?;
         let (prefix, f) = encoding::open_with_prefix(source, path, file, PREFIX_BYTES)?;
         let delimiter = match csv.delimiter {
             Some(d) => ascii(source, "delimiter", d)?,
             None => {
-                let tsv = path
-                    .extension()
-                    .is_some_and(|e| e.eq_ignore_ascii_case("tsv") || e.eq_ignore_ascii_case("tab"));
+                let tsv = path.extension().is_some_and(|e| {
+                    e.eq_ignore_ascii_case("tsv") || e.eq_ignore_ascii_case("tab")
+                });
                 let default = if tsv { b'\t' } else { b',' };
                 if tsv {
                     default
@@ -256,7 +299,11 @@ impl DelimitedFile {
         let nfields = self.nends;
         let mut names: Vec<String> = if csv.has_header {
             let Event::Record { .. } = first else {
-                return Err(format_err(&self.source, &self.file, "header has an unterminated quote"));
+                return Err(format_err(
+                    &self.source,
+                    &self.file,
+                    "header has an unterminated quote",
+                ));
             };
             let fields: Vec<&[u8]> = self.fields().collect();
             let decoded = match self.plan.decode_record(&fields) {
@@ -265,7 +312,11 @@ impl DelimitedFile {
                     return Err(format_err(
                         &self.source,
                         &self.file,
-                        format!("header column {} is not valid {}", i + 1, self.plan.encoding_name()),
+                        format!(
+                            "header column {} is not valid {}",
+                            i + 1,
+                            self.plan.encoding_name()
+                        ),
                     ));
                 }
             };
@@ -361,7 +412,10 @@ impl DelimitedFile {
                 self.start = self.cur;
             } else if Some(b) == self.comment {
                 loop {
-                    if let Some(p) = self.buf[self.cur..self.filled].iter().position(|&c| c == b'\n') {
+                    if let Some(p) = self.buf[self.cur..self.filled]
+                        .iter()
+                        .position(|&c| c == b'\n')
+                    {
                         self.cur += p + 1;
                         self.line_at_start += 1;
                         self.start = self.cur;
@@ -421,7 +475,7 @@ impl DelimitedFile {
                             self.double_quote,
                         )
                     {
-                        return Ok(Some(self.recover(self.start + open, QuarantineReason::UnterminatedQuote)));
+                        return Ok(Some(self.recover(self.start + open, false)));
                     }
                     return Ok(Some(Event::Record {
                         line: self.line_at_start,
@@ -435,9 +489,15 @@ impl DelimitedFile {
     /// The current record grew past `max_record` bytes.
     fn overflow(&mut self) -> Result<Event, Error> {
         let bytes = &self.buf[self.start..self.filled];
-        match open_quote(bytes, self.delimiter, self.quote, self.escape, self.double_quote) {
+        match open_quote(
+            bytes,
+            self.delimiter,
+            self.quote,
+            self.escape,
+            self.double_quote,
+        ) {
             Some(open) if bytes[open..].contains(&b'\n') => {
-                Ok(self.recover(self.start + open, QuarantineReason::UnterminatedQuote))
+                Ok(self.recover(self.start + open, false))
             }
             _ => {
                 // One enormous line: drop it up to its end, keeping a prefix.
@@ -448,7 +508,10 @@ impl DelimitedFile {
                 self.start = self.filled;
                 self.cur = self.filled;
                 loop {
-                    if let Some(p) = self.buf[self.cur..self.filled].iter().position(|&c| c == b'\n') {
+                    if let Some(p) = self.buf[self.cur..self.filled]
+                        .iter()
+                        .position(|&c| c == b'\n')
+                    {
                         self.cur += p + 1;
                         skipped += p + 1;
                         break;
@@ -480,7 +543,9 @@ impl DelimitedFile {
 
     /// Quarantines from the record start to the end of the physical line
     /// holding the quote at `open`, and resumes parsing after it.
-    fn recover(&mut self, open: usize, reason: QuarantineReason) -> Event {
+    /// `wrong_width`: the quote was closed, but only by swallowing following
+    /// lines into a record of the wrong width.
+    fn recover(&mut self, open: usize, wrong_width: bool) -> Event {
         let line = self.line_at_start;
         let open_line = line + count_nl(&self.buf[self.start..open]);
         let end = match self.buf[open..self.filled].iter().position(|&c| c == b'\n') {
@@ -490,14 +555,24 @@ impl DelimitedFile {
         let raw = trim_terminator(&self.buf[self.start..end]).to_vec();
         self.cur = end;
         self.core.reset();
-        let detail = if self.eof && end == self.filled {
+        let detail = if wrong_width {
+            format!(
+                "quoted field opened on line {open_line} runs over several lines and the record has {} fields, expected {}; resumed on line {}",
+                self.nends,
+                self.names.len(),
+                open_line + 1
+            )
+        } else if self.eof && end == self.filled {
             format!("quote opened on line {open_line} is never closed")
         } else {
-            format!("quote opened on line {open_line} is not closed; resumed on line {}", open_line + 1)
+            format!(
+                "quote opened on line {open_line} is not closed; resumed on line {}",
+                open_line + 1
+            )
         };
         Event::Broken(BadRow {
             line,
-            reason,
+            reason: QuarantineReason::UnterminatedQuote,
             detail,
             raw,
             column: None,
@@ -521,6 +596,23 @@ impl DelimitedFile {
         };
         let ncols = self.names.len();
         if self.nends != ncols {
+            // A quoted field running over lines in a record of the wrong
+            // width is almost always an unbalanced quote that swallowed the
+            // following rows: give those rows back.
+            if let Some(open) = scan_quotes(
+                raw_bytes,
+                self.delimiter,
+                self.quote,
+                self.escape,
+                self.double_quote,
+            )
+            .first_multiline
+            {
+                let Event::Broken(bad) = self.recover(self.start + open, true) else {
+                    unreachable!("recover gives a broken event")
+                };
+                return sink.bad_row(bad);
+            }
             return sink.bad_row(bad(
                 QuarantineReason::WrongFieldCount,
                 format!("expected {ncols} fields, found {}", self.nends),
@@ -532,19 +624,34 @@ impl DelimitedFile {
         let col = |i: usize| format!("column {} (`{}`)", i + 1, names[i]);
         if self.out[..self.nout].contains(&0) {
             let i = fields.iter().position(|f| f.contains(&0)).unwrap_or(0);
-            return sink.bad_row(bad(QuarantineReason::NulByte, format!("NUL byte in {}", col(i)), Some(i)));
+            return sink.bad_row(bad(
+                QuarantineReason::NulByte,
+                format!("NUL byte in {}", col(i)),
+                Some(i),
+            ));
         }
         if let Some(i) = fields.iter().position(|f| f.len() > self.max_field) {
             return sink.bad_row(bad(
                 QuarantineReason::FieldTooLarge,
-                format!("{} has {} bytes, limit {}", col(i), fields[i].len(), self.max_field),
+                format!(
+                    "{} has {} bytes, limit {}",
+                    col(i),
+                    fields[i].len(),
+                    self.max_field
+                ),
                 Some(i),
             ));
         }
         if malformed && !self.plan.replace {
-            let i = fields.iter().position(|f| f.windows(3).any(|w| w == "\u{FFFD}".as_bytes()));
+            let i = fields
+                .iter()
+                .position(|f| f.windows(3).any(|w| w == "\u{FFFD}".as_bytes()));
             let detail = match i {
-                Some(i) => format!("{} has bytes invalid in {}", col(i), self.plan.encoding_name()),
+                Some(i) => format!(
+                    "{} has bytes invalid in {}",
+                    col(i),
+                    self.plan.encoding_name()
+                ),
                 None => format!("bytes invalid in {}", self.plan.encoding_name()),
             };
             return sink.bad_row(bad(QuarantineReason::InvalidEncoding, detail, i));
@@ -619,10 +726,20 @@ mod tests {
         assert_eq!(q("a,b\n"), None);
         assert_eq!(q("a,\"b\"\"c\",d\n"), None);
         assert_eq!(q("a,\"b\n"), Some(2));
-        assert_eq!(q("a,b\"c\n"), None, "a quote inside an unquoted field is literal");
+        assert_eq!(
+            q("a,b\"c\n"),
+            None,
+            "a quote inside an unquoted field is literal"
+        );
         assert_eq!(q("\"x\"\n1,\"y"), Some(6));
-        assert_eq!(open_quote(b"\"a\\\"", b',', b'"', Some(b'\\'), false), Some(0));
-        assert_eq!(open_quote(b"\"a\\\"\"", b',', b'"', Some(b'\\'), false), None);
+        assert_eq!(
+            open_quote(b"\"a\\\"", b',', b'"', Some(b'\\'), false),
+            Some(0)
+        );
+        assert_eq!(
+            open_quote(b"\"a\\\"\"", b',', b'"', Some(b'\\'), false),
+            None
+        );
     }
 
     #[test]

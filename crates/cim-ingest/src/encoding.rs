@@ -72,10 +72,6 @@ impl EncodingPlan {
         }
     }
 
-    pub fn is_stream(&self) -> bool {
-        matches!(self.decoding, Decoding::Stream(_))
-    }
-
     /// Decodes one value; `None` when it is invalid (and replacement is off).
     pub fn decode_one<'a>(&self, bytes: &'a [u8]) -> Option<(Cow<'a, str>, bool)> {
         match self.decode_record(&[bytes]) {
@@ -382,7 +378,8 @@ impl<R: Read> Transcoder<R> {
                     }
                     self.malformed
                         .push_back(self.produced + written_total as u64);
-                    self.out[written_total..written_total + 3].copy_from_slice("\u{FFFD}".as_bytes());
+                    self.out[written_total..written_total + 3]
+                        .copy_from_slice("\u{FFFD}".as_bytes());
                     written_total += 3;
                 }
             }
@@ -415,12 +412,18 @@ mod tests {
         let mut t = Transcoder::new(bytes, enc);
         let mut out = Vec::new();
         t.read_to_end(&mut out).unwrap();
-        (String::from_utf8(out).unwrap(), t.malformed.iter().copied().collect())
+        (
+            String::from_utf8(out).unwrap(),
+            t.malformed.iter().copied().collect(),
+        )
     }
 
     #[test]
     fn transcodes_utf16_and_marks_malformed_offsets() {
-        let mut bytes: Vec<u8> = "ab,张\n".encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+        let mut bytes: Vec<u8> = "ab,张\n"
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes())
+            .collect();
         // An unpaired high surrogate, then more text.
         bytes.extend_from_slice(&[0x00, 0xd8]);
         bytes.extend("x\n".encode_utf16().flat_map(|u| u.to_le_bytes()));
@@ -451,8 +454,14 @@ mod tests {
     fn labels_resolve() {
         assert_eq!(resolve_label("s", "auto").unwrap(), None);
         assert_eq!(resolve_label("s", "GBK").unwrap(), Some(encoding_rs::GBK));
-        assert_eq!(resolve_label("s", "latin-1").unwrap(), Some(encoding_rs::WINDOWS_1252));
-        assert_eq!(resolve_label("s", "cp932").unwrap(), Some(encoding_rs::SHIFT_JIS));
+        assert_eq!(
+            resolve_label("s", "latin-1").unwrap(),
+            Some(encoding_rs::WINDOWS_1252)
+        );
+        assert_eq!(
+            resolve_label("s", "cp932").unwrap(),
+            Some(encoding_rs::SHIFT_JIS)
+        );
         let err = resolve_label("crm", "klingon").unwrap_err().to_string();
         assert!(err.contains("crm") && err.contains("klingon"), "{err}");
     }

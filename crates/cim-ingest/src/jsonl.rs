@@ -161,7 +161,10 @@ impl JsonlFile {
         if line.len > self.max_line as u64 {
             return sink.bad_row(bad(
                 QuarantineReason::FieldTooLarge,
-                format!("line of {} bytes exceeds the limit of {} bytes", line.len, self.max_line),
+                format!(
+                    "line of {} bytes exceeds the limit of {} bytes",
+                    line.len, self.max_line
+                ),
             ));
         }
         let malformed = self.input.get_mut().malformed_in(line.start, line.end);
@@ -178,7 +181,10 @@ impl JsonlFile {
             ));
         };
         if raw.contains(&0) {
-            return sink.bad_row(bad(QuarantineReason::NulByte, "NUL byte in line".to_owned()));
+            return sink.bad_row(bad(
+                QuarantineReason::NulByte,
+                "NUL byte in line".to_owned(),
+            ));
         }
         let value: Value = match serde_json::from_str(&text) {
             Ok(v) => v,
@@ -215,13 +221,17 @@ impl JsonlFile {
                     ));
                 }
                 if v.contains('\0') {
-                    return sink.bad_row(bad(QuarantineReason::NulByte, format!("NUL character in `{path}`")));
+                    return sink.bad_row(bad(
+                        QuarantineReason::NulByte,
+                        format!("NUL character in `{path}`"),
+                    ));
                 }
             }
         }
         let names: Vec<String> = leaves.iter().map(|l| l.0.clone()).collect();
         let nested: Vec<bool> = leaves.iter().map(|l| l.2).collect();
-        let values: Vec<Option<Cow<'_, str>>> = leaves.into_iter().map(|l| l.1.map(Cow::Owned)).collect();
+        let values: Vec<Option<Cow<'_, str>>> =
+            leaves.into_iter().map(|l| l.1.map(Cow::Owned)).collect();
         let raw_fn = || raw.to_vec();
         sink.row(Row {
             line: line.number,

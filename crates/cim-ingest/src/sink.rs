@@ -26,6 +26,7 @@ pub(crate) struct Row<'a> {
 }
 
 /// A row that could not be read.
+#[derive(Debug)]
 pub(crate) struct BadRow {
     pub line: u64,
     pub reason: QuarantineReason,

@@ -88,10 +88,9 @@ impl PreviousRun {
             let kind = str_col(b, "kind")?;
             for i in 0..b.num_rows() {
                 let k = kind.value(i);
-                if k == ChangeKind::Merged.name() || k == ChangeKind::Retired.name() {
-                    if let Some(o) = opt_str(old, i) {
-                        prev.retired.insert(GoldenId(o.to_owned()));
-                    }
+                let retires = k == ChangeKind::Merged.name() || k == ChangeKind::Retired.name();
+                if let Some(o) = opt_str(old, i).filter(|_| retires) {
+                    prev.retired.insert(GoldenId(o.to_owned()));
                 }
             }
         }
@@ -210,7 +209,12 @@ pub(crate) fn assign_ids(
         let survivor = olds
             .iter()
             .copied()
-            .min_by_key(|o| (prev.first_seen.get(*o).copied().unwrap_or(NaiveDate::MAX), *o))
+            .min_by_key(|o| {
+                (
+                    prev.first_seen.get(*o).copied().unwrap_or(NaiveDate::MAX),
+                    *o,
+                )
+            })
             .expect("a claimed cluster has a claimant");
         ids[*c] = Some(survivor.clone());
         first_seen[*c] = prev.first_seen.get(survivor).copied().unwrap_or(run.as_of);

@@ -1,7 +1,9 @@
 //! Typed access to the normalised input batches and per-record facts that
 //! every survivorship decision needs.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+
+use rayon::prelude::*;
 
 use arrow::array::{Array, StringArray, UInt8Array, UInt64Array};
 use arrow::record_batch::RecordBatch;
@@ -150,36 +152,41 @@ impl<'a> Input<'a> {
             priority_of.entry(s.as_str()).or_insert(i as u32);
         }
         let listed = opts.source_priority.len() as u32;
-        let total: usize = batches.iter().map(RecordBatch::num_rows).sum();
-        let mut records = Vec::with_capacity(total);
-        for (b, c) in cols.iter().enumerate() {
-            for row in 0..c.record_id.len() {
-                let source = c.source.value(row);
-                let order = order_of.get(source).copied().unwrap_or(u32::MAX);
-                let priority = priority_of
-                    .get(source)
-                    .copied()
-                    .unwrap_or_else(|| listed.saturating_add(order));
-                let updated = match c.value(CanonicalField::UpdatedAt, row) {
-                    Some((v, FieldStatus::Valid)) => parse_timestamp_ms(v),
-                    _ => None,
-                };
-                records.push(RecordMeta {
-                    batch: b as u32,
-                    row: row as u32,
-                    record_id: c.record_id.value(row),
-                    source,
-                    file: c.file.value(row),
-                    line: c.line.value(row),
-                    priority,
-                    order,
-                    updated,
-                });
-            }
-        }
-        let mut seen: HashMap<&str, ()> = HashMap::with_capacity(records.len());
+        let per_batch: Vec<Vec<RecordMeta<'a>>> = cols
+            .par_iter()
+            .enumerate()
+            .map(|(b, c)| {
+                (0..c.record_id.len())
+                    .map(|row| {
+                        let source = c.source.value(row);
+                        let order = order_of.get(source).copied().unwrap_or(u32::MAX);
+                        let priority = priority_of
+                            .get(source)
+                            .copied()
+                            .unwrap_or_else(|| listed.saturating_add(order));
+                        let updated = match c.value(CanonicalField::UpdatedAt, row) {
+                            Some((v, FieldStatus::Valid)) => parse_timestamp_ms(v),
+                            _ => None,
+                        };
+                        RecordMeta {
+                            batch: b as u32,
+                            row: row as u32,
+                            record_id: c.record_id.value(row),
+                            source,
+                            file: c.file.value(row),
+                            line: c.line.value(row),
+                            priority,
+                            order,
+                            updated,
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let records: Vec<RecordMeta<'a>> = per_batch.into_iter().flatten().collect();
+        let mut seen: HashSet<&str> = HashSet::with_capacity(records.len());
         for r in &records {
-            if seen.insert(r.record_id, ()).is_some() {
+            if !seen.insert(r.record_id) {
                 return Err(Error::DuplicateRecordId {
                     record_id: r.record_id.to_owned(),
                 });

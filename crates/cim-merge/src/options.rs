@@ -156,7 +156,11 @@ impl SurvivorshipOptions {
             }
         }
         let units = [
-            (self.keep_name_together, &NAME_UNIT[..], "keep_name_together"),
+            (
+                self.keep_name_together,
+                &NAME_UNIT[..],
+                "keep_name_together",
+            ),
             (
                 self.keep_address_together,
                 &ADDRESS_UNIT[..],
@@ -205,7 +209,7 @@ impl SurvivorshipOptions {
 }
 
 /// Identity of the current run.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RunInfo {
     /// Run identifier written to every `golden_id_changes` row.
     pub run_id: String,

@@ -86,7 +86,14 @@ fn texts(array: &dyn Array) -> Result<Vec<String>> {
             let a = array.as_primitive::<arrow::datatypes::TimestampMillisecondType>();
             return Ok(a.iter().flatten().map(format_timestamp_ms).collect());
         }
-        DataType::Utf8 => return Ok(array.as_string::<i32>().iter().flatten().map(str::to_owned).collect()),
+        DataType::Utf8 => {
+            return Ok(array
+                .as_string::<i32>()
+                .iter()
+                .flatten()
+                .map(str::to_owned)
+                .collect());
+        }
         _ => cast(array, &DataType::Utf8)?,
     };
     Ok(array
@@ -180,7 +187,11 @@ impl MemberView {
             let line = u64_col(batch, col::LINE)?;
             let mut cols = Vec::new();
             for f in CanonicalField::ALL {
-                cols.push((f, str_col(batch, f.name())?, u8_col(batch, &status_column(f))?));
+                cols.push((
+                    f,
+                    str_col(batch, f.name())?,
+                    u8_col(batch, &status_column(f))?,
+                ));
             }
             for row in 0..batch.num_rows() {
                 let Some(&id) = wanted.get(rid.value(row)) else {

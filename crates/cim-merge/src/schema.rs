@@ -216,7 +216,11 @@ pub(crate) fn build_crosswalk(
         .enumerate()
         .flat_map(|(c, m)| m.iter().map(move |&g| (g, c)))
         .collect();
-    rows.sort_unstable_by(|a, b| input.records[a.0].record_id.cmp(input.records[b.0].record_id));
+    rows.sort_unstable_by(|a, b| {
+        input.records[a.0]
+            .record_id
+            .cmp(input.records[b.0].record_id)
+    });
     let n = rows.len();
     let (mut rid, mut src, mut gid, mut file, mut hash) = (
         StringBuilder::new(),

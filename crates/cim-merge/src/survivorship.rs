@@ -251,7 +251,9 @@ fn pick_field<'a>(
     let mut cands = field_candidates(input, members, field, rule);
     if rule == Rule::CollectAll {
         cands.sort_by(|a, b| rank(input, rule, a, b));
-        let any_valid = cands.first().is_some_and(|c| c.status == FieldStatus::Valid);
+        let any_valid = cands
+            .first()
+            .is_some_and(|c| c.status == FieldStatus::Valid);
         let mut out = FieldOut::default();
         let mut seen: Vec<&str> = Vec::new();
         for c in &cands {

@@ -249,6 +249,7 @@ pub(crate) const FAMILY: &[&str] = &[
 
 /// A Chinese surname with its pinyin and common non-pinyin romanisations
 /// (Cantonese, Wade-Giles) used by diaspora customers.
+#[derive(Debug)]
 pub(crate) struct CnSurname {
     /// Han characters (one or two).
     pub han: &'static str,
@@ -310,6 +311,7 @@ pub(crate) const CN_SURNAMES: &[CnSurname] = &[
 pub(crate) const CN_COMPOUND_SURNAMES: usize = 5;
 
 /// A Chinese given name: Han characters and pinyin syllables separated by `|`.
+#[derive(Debug)]
 pub(crate) struct CnGiven {
     /// Han characters.
     pub han: &'static str,
@@ -657,6 +659,7 @@ pub(crate) const UK_STREETS: &[&str] = &[
 
 /// A US city: name, ZIP range (inclusive), area codes that
 /// libphonenumber accepts for it.
+#[derive(Debug)]
 pub(crate) struct UsCity {
     pub name: &'static str,
     pub zip_lo: u32,
@@ -683,6 +686,7 @@ pub(crate) const US_CITIES: &[UsCity] = &[
 /// A UK city: name, postcode districts, landline prefix (national
 /// significant number without the last three digits, in Ofcom's drama
 /// ranges) and its group sizes.
+#[derive(Debug)]
 pub(crate) struct UkCity {
     pub name: &'static str,
     pub districts: &'static [&'static str],
@@ -750,6 +754,7 @@ pub(crate) const CN_MOBILE_PREFIXES: &[&str] = &[
 ];
 
 /// A Chinese city district: Han, pinyin, postcodes.
+#[derive(Debug)]
 pub(crate) struct CnDistrict {
     pub han: &'static str,
     pub pinyin: &'static str,
@@ -757,6 +762,7 @@ pub(crate) struct CnDistrict {
 }
 
 /// A Chinese city: Han (without 市), pinyin, districts.
+#[derive(Debug)]
 pub(crate) struct CnCity {
     pub han: &'static str,
     pub pinyin: &'static str,
@@ -886,6 +892,7 @@ pub(crate) const CN_DOMAINS: &[&str] =
 pub(crate) const EMAIL_TAGS: &[&str] = &["shop", "news", "promo", "orders", "2021", "spam"];
 
 /// A company: display name, legal-form variants and mail domain.
+#[derive(Debug)]
 pub(crate) struct Company {
     /// Name without the legal form.
     pub stem: &'static str,
@@ -925,6 +932,7 @@ pub(crate) const COMPANIES: &[Company] = &[
 pub(crate) const WESTERN_COMPANIES: usize = 11;
 
 /// Spellings of a country: canonical long name, ISO code, variants.
+#[derive(Debug)]
 pub(crate) struct CountryNames {
     pub long: &'static str,
     pub iso2: &'static str,

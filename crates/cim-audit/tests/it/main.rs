@@ -1,0 +1,9 @@
+//! Integration tests of cim-audit (one binary).
+
+mod browser;
+mod eval;
+mod report;
+mod sample;
+mod sweep;
+mod truth;
+mod waterfall;

@@ -1,0 +1,122 @@
+use std::path::Path;
+
+use super::*;
+
+const MINIMAL: &str = r#"
+[[sources]]
+name = "crm"
+path = "crm.csv"
+[sources.columns]
+source_key = "CustomerID"
+email = "Email"
+"#;
+
+fn parse_str(text: &str) -> Result<LoadedConfig, ConfigError> {
+    parse(text, Path::new("pipeline.toml"))
+}
+
+#[test]
+fn minimal_config_gets_defaults() {
+    let cfg = parse_str(MINIMAL).unwrap().config;
+    assert_eq!(cfg.sources.len(), 1);
+    assert_eq!(cfg.sources[0].encoding, "auto");
+    assert_eq!(cfg.run.batch_rows, 65_536);
+    assert_eq!(cfg.output.dir, PathBuf::from("out"));
+    assert!(cfg.output.pairs);
+}
+
+#[test]
+fn unknown_key_names_line_and_suggests() {
+    let text = format!("{MINIMAL}\n[output]\ndri = \"x\"\n");
+    let err = parse_str(&text).unwrap_err().to_string();
+    assert!(err.starts_with("pipeline.toml:10:"), "{err}");
+    assert!(err.contains("unknown field `dri`"), "{err}");
+    assert!(err.contains("did you mean `dir`?"), "{err}");
+}
+
+#[test]
+fn unknown_canonical_field_is_named() {
+    let text = MINIMAL.replace("email = ", "e_mail = ");
+    let err = parse_str(&text).unwrap_err().to_string();
+    assert!(err.contains("e_mail"), "{err}");
+    assert!(err.contains("did you mean `email`?"), "{err}");
+}
+
+#[test]
+fn wrong_type_names_line() {
+    let text = format!("{MINIMAL}\n[run]\nthreads = \"two\"\n");
+    let err = parse_str(&text).unwrap_err().to_string();
+    assert!(err.starts_with("pipeline.toml:10:"), "{err}");
+    assert!(err.contains("invalid type"), "{err}");
+}
+
+#[test]
+fn missing_sources_is_an_error() {
+    let err = parse_str("[run]\nthreads = 1\n").unwrap_err().to_string();
+    assert!(err.contains("missing field `sources`"), "{err}");
+}
+
+fn load_in(dir: &Path, text: &str) -> Result<LoadedConfig, ConfigError> {
+    let path = dir.join("pipeline.toml");
+    std::fs::write(&path, text).unwrap();
+    load(&path)
+}
+
+#[test]
+fn load_resolves_paths_relative_to_the_config() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = load_in(tmp.path(), MINIMAL).unwrap().config;
+    assert_eq!(cfg.sources[0].path, tmp.path().join("crm.csv"));
+    assert_eq!(cfg.output.dir, tmp.path().join("out"));
+}
+
+#[test]
+fn validation_errors_name_the_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases = [
+        (MINIMAL.replace("\"crm\"", "\"c r m\""), "sources[0].name"),
+        (
+            format!("{MINIMAL}\n[run]\nmax_quarantine_ratio = 1.5\n"),
+            "run.max_quarantine_ratio",
+        ),
+        (
+            MINIMAL.replace("path = \"crm.csv\"", "path = \"crm.csv\"\nphone_region = \"china\""),
+            "sources[0].phone_region",
+        ),
+        (
+            format!("{MINIMAL}\n[output]\ndir = \".\"\n"),
+            "output.dir",
+        ),
+        (
+            MINIMAL.replace("path = \"crm.csv\"", "path = \"out/crm.csv\""),
+            "output.dir",
+        ),
+        (
+            format!(
+                "{MINIMAL}\n[[sources]]\nname = \"crm\"\npath = \"b.csv\"\n[sources.columns]\nemail = \"e\"\n"
+            ),
+            "sources[1].name",
+        ),
+    ];
+    for (text, key) in cases {
+        let err = load_in(tmp.path(), &text).unwrap_err();
+        assert!(matches!(err, ConfigError::Invalid { .. }), "{err}");
+        let msg = err.to_string();
+        assert!(msg.contains(&format!("`{key}`")), "expected key {key} in: {msg}");
+        assert!(msg.contains("pipeline.toml"), "{msg}");
+    }
+}
+
+#[test]
+fn missing_config_file_is_named() {
+    let err = load(Path::new("/nonexistent/pipeline.toml")).unwrap_err().to_string();
+    assert!(err.contains("/nonexistent/pipeline.toml"), "{err}");
+}
+
+#[test]
+fn hash_changes_with_content() {
+    let a = parse_str(MINIMAL).unwrap().hash;
+    let b = parse_str(&MINIMAL.replace("Email", "Mail")).unwrap().hash;
+    assert_ne!(a, b);
+    assert_eq!(a.len(), 16);
+}

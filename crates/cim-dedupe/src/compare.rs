@@ -1,0 +1,843 @@
+//! Comparisons: for a record pair, one small level code (`u8`) per
+//! comparison. Level 0 is always `null` (a side lacks the value: no
+//! evidence, weight 0); then levels from strongest to weakest agreement; the
+//! last is always `else`.
+//!
+//! Comparisons read the display value (to tell "exact as written" from
+//! "equal after canonicalisation", e.g. `Bob` vs `Robert` whose keys are both
+//! `robert`) and the match key. Fellegi-Sunter assumes comparisons are
+//! independent given the match status, so strongly dependent fields share
+//! one comparison (city and postcode are one `location`), and a whole-name
+//! comparison is only chosen when given/family names are absent (never
+//! both, which would count the same evidence twice).
+
+use cim_schema::{CanonicalField, MatchKey};
+
+use crate::options::{ComparisonKind, ComparisonSpec};
+use crate::table::{ColRef, NULL, Table};
+use crate::Error;
+
+/// The match key derived from a canonical field, if any.
+pub(crate) fn key_for(field: CanonicalField) -> Option<MatchKey> {
+    use CanonicalField as F;
+    Some(match field {
+        F::FullName => MatchKey::FullName,
+        F::GivenName => MatchKey::GivenName,
+        F::FamilyName => MatchKey::FamilyName,
+        F::Email => MatchKey::Email,
+        F::Phone => MatchKey::Phone,
+        F::DateOfBirth => MatchKey::Dob,
+        F::AddressLine1 | F::AddressLine2 => MatchKey::Address,
+        F::City => MatchKey::City,
+        F::Postcode => MatchKey::Postcode,
+        F::Country => MatchKey::Country,
+        F::Company => MatchKey::Company,
+        F::NationalId => MatchKey::NationalId,
+        _ => return None,
+    })
+}
+
+/// Match keys whose agreement implies (or strongly favours) agreement of a
+/// field: a blocking rule on any of them biases EM for that field.
+pub(crate) fn related_keys(field: CanonicalField) -> &'static [MatchKey] {
+    use CanonicalField as F;
+    use MatchKey as K;
+    match field {
+        F::GivenName => &[
+            K::GivenName,
+            K::GivenPhonetic,
+            K::GivenInitial,
+            K::FullName,
+            K::HanName,
+        ],
+        F::FamilyName => &[K::FamilyName, K::FamilyPhonetic, K::FullName, K::HanName],
+        F::FullName => &[
+            K::FullName,
+            K::GivenName,
+            K::FamilyName,
+            K::GivenPhonetic,
+            K::FamilyPhonetic,
+            K::GivenInitial,
+            K::HanName,
+        ],
+        F::Email => &[K::Email, K::EmailLocal],
+        F::Phone => &[K::Phone],
+        F::DateOfBirth => &[K::Dob, K::BirthYear],
+        F::AddressLine1 | F::AddressLine2 => &[K::Address, K::HouseNumber],
+        F::City => &[K::City],
+        F::Postcode => &[K::Postcode],
+        F::Country => &[K::Country],
+        F::Company => &[K::Company],
+        F::NationalId => &[K::NationalId],
+        _ => &[],
+    }
+}
+
+/// Column holding the comparable value of a field: its key, else its
+/// display value.
+fn key_ref(field: CanonicalField) -> ColRef {
+    key_for(field).map_or(ColRef::Display(field), ColRef::Key)
+}
+
+/// Columns a comparison spec reads.
+pub(crate) fn spec_refs(spec: &ComparisonSpec) -> Vec<ColRef> {
+    let mut v = Vec::new();
+    for &f in &spec.fields {
+        v.push(ColRef::Display(f));
+        v.push(key_ref(f));
+    }
+    if spec.kind == ComparisonKind::Email {
+        v.push(ColRef::Key(MatchKey::EmailLocal));
+    }
+    v
+}
+
+#[derive(Debug, Clone)]
+enum Kernel {
+    Name {
+        disp: usize,
+        key: usize,
+        swap: Option<usize>,
+        jw: Vec<f64>,
+    },
+    Tokens {
+        disp: usize,
+        key: usize,
+        tokens: Vec<f64>,
+        canonical: bool,
+    },
+    Date {
+        key: usize,
+        days: i64,
+    },
+    Email {
+        key: usize,
+        local: Option<usize>,
+        jw: f64,
+    },
+    Edits {
+        key: usize,
+        edits: Vec<usize>,
+    },
+    Location {
+        city: Option<usize>,
+        postcode: Option<usize>,
+        jw: f64,
+    },
+    Exact {
+        key: usize,
+    },
+    Str {
+        disp: usize,
+        key: usize,
+        jw: Vec<f64>,
+    },
+    Numeric {
+        key: usize,
+        within: Vec<f64>,
+    },
+}
+
+/// A comparison bound to the interned columns of one run.
+#[derive(Debug, Clone)]
+pub(crate) struct Compiled {
+    pub name: String,
+    pub level_names: Vec<String>,
+    /// Per level: the column whose value's frequency adjusts the weight.
+    pub tf_cols: Vec<Option<usize>>,
+    /// Keys whose blocking biases this comparison.
+    pub related: Vec<MatchKey>,
+    kernel: Kernel,
+}
+
+fn fmt_t(t: f64) -> String {
+    format!("{t:.2}")
+}
+
+fn require_fields(spec: &ComparisonSpec, n: std::ops::RangeInclusive<usize>) -> Result<(), Error> {
+    if n.contains(&spec.fields.len()) {
+        Ok(())
+    } else {
+        Err(Error::Config(format!(
+            "comparison `{}` ({:?}) needs {}..={} fields, has {}",
+            spec.name,
+            spec.kind,
+            n.start(),
+            n.end(),
+            spec.fields.len()
+        )))
+    }
+}
+
+fn thresholds(spec: &ComparisonSpec, default: &[f64]) -> Vec<f64> {
+    if spec.thresholds.is_empty() {
+        default.to_vec()
+    } else {
+        spec.thresholds.clone()
+    }
+}
+
+impl Compiled {
+    /// Binds a spec to the table; `tf` is the effective term-frequency
+    /// switch for this comparison.
+    pub(crate) fn new(spec: &ComparisonSpec, table: &Table, tf: bool) -> Result<Self, Error> {
+        use ComparisonKind as K;
+        if spec.name.is_empty() {
+            return Err(Error::Config("a comparison has an empty name".into()));
+        }
+        let f0 = spec.fields.first().copied();
+        let disp = |f: CanonicalField| table.idx(ColRef::Display(f));
+        let key = |f: CanonicalField| table.idx(key_ref(f));
+        let mut names: Vec<String> = vec!["null".into()];
+        let mut tf_cols: Vec<Option<usize>> = vec![None];
+        let mut push = |n: String, c: Option<usize>| {
+            names.push(n);
+            tf_cols.push(if tf { c } else { None });
+        };
+        let kernel = match spec.kind {
+            K::Name => {
+                require_fields(spec, 1..=2)?;
+                let f = f0.expect("checked");
+                let jw = thresholds(spec, &[0.92, 0.80]);
+                let k = key(f);
+                push("exact".into(), Some(k));
+                push("canonical".into(), Some(k));
+                let swap = spec.fields.get(1).map(|&g| key(g));
+                if swap.is_some() {
+                    push("swapped".into(), None);
+                }
+                for &t in &jw {
+                    push(format!("jaro_winkler_{}", fmt_t(t)), None);
+                }
+                push("initial".into(), None);
+                Kernel::Name {
+                    disp: disp(f),
+                    key: k,
+                    swap,
+                    jw,
+                }
+            }
+            K::FullName | K::Address | K::Company => {
+                require_fields(spec, 1..=1)?;
+                let f = f0.expect("checked");
+                let default: &[f64] = if spec.kind == K::FullName {
+                    &[0.90, 0.75]
+                } else {
+                    &[0.90, 0.70]
+                };
+                let tokens = thresholds(spec, default);
+                let k = key(f);
+                let canonical = spec.kind != K::Address;
+                push("exact".into(), Some(k));
+                if canonical {
+                    push("canonical".into(), Some(k));
+                }
+                for &t in &tokens {
+                    push(format!("tokens_{}", fmt_t(t)), None);
+                }
+                Kernel::Tokens {
+                    disp: disp(f),
+                    key: k,
+                    tokens,
+                    canonical,
+                }
+            }
+            K::Date => {
+                require_fields(spec, 1..=1)?;
+                let days = thresholds(spec, &[31.0])[0].max(0.0) as i64;
+                let k = key(f0.expect("checked"));
+                push("exact".into(), Some(k));
+                push("day_month_swapped".into(), None);
+                push("one_typo".into(), None);
+                push(format!("within_{days}_days"), None);
+                push("same_year".into(), None);
+                Kernel::Date { key: k, days }
+            }
+            K::Email => {
+                require_fields(spec, 1..=1)?;
+                let k = key(f0.expect("checked"));
+                let local = table
+                    .has(ColRef::Key(MatchKey::EmailLocal))
+                    .then(|| table.idx(ColRef::Key(MatchKey::EmailLocal)));
+                let jw = thresholds(spec, &[0.88])[0];
+                push("exact".into(), Some(k));
+                push("local_part".into(), local);
+                push(format!("jaro_winkler_{}", fmt_t(jw)), None);
+                Kernel::Email { key: k, local, jw }
+            }
+            K::Phone | K::Identifier => {
+                require_fields(spec, 1..=1)?;
+                let default: &[f64] = if spec.kind == K::Phone {
+                    &[1.0]
+                } else {
+                    &[1.0, 2.0]
+                };
+                let edits: Vec<usize> = thresholds(spec, default)
+                    .iter()
+                    .map(|&t| t.max(0.0) as usize)
+                    .collect();
+                let k = key(f0.expect("checked"));
+                push("exact".into(), Some(k));
+                for e in &edits {
+                    push(format!("edits_{e}"), None);
+                }
+                Kernel::Edits { key: k, edits }
+            }
+            K::Location => {
+                require_fields(spec, 1..=2)?;
+                let mut city = None;
+                let mut postcode = None;
+                for &f in &spec.fields {
+                    match f {
+                        CanonicalField::Postcode => postcode = Some(key(f)),
+                        _ => city = Some(key(f)),
+                    }
+                }
+                let jw = thresholds(spec, &[0.88])[0];
+                match (city, postcode) {
+                    (Some(c), Some(p)) => {
+                        push("exact_both".into(), Some(p));
+                        push("postcode_exact".into(), Some(p));
+                        push("city_exact".into(), Some(c));
+                    }
+                    (c, p) => push("exact".into(), c.or(p)),
+                }
+                push("fuzzy".into(), None);
+                Kernel::Location { city, postcode, jw }
+            }
+            K::Exact => {
+                require_fields(spec, 1..=1)?;
+                let k = key(f0.expect("checked"));
+                push("exact".into(), Some(k));
+                Kernel::Exact { key: k }
+            }
+            K::String => {
+                require_fields(spec, 1..=1)?;
+                let f = f0.expect("checked");
+                let jw = thresholds(spec, &[0.92, 0.80]);
+                let k = key(f);
+                push("exact".into(), Some(k));
+                push("canonical".into(), Some(k));
+                for &t in &jw {
+                    push(format!("jaro_winkler_{}", fmt_t(t)), None);
+                }
+                Kernel::Str {
+                    disp: disp(f),
+                    key: k,
+                    jw,
+                }
+            }
+            K::Numeric => {
+                require_fields(spec, 1..=1)?;
+                let within = thresholds(spec, &[1.0]);
+                let k = key(f0.expect("checked"));
+                push("exact".into(), Some(k));
+                for &t in &within {
+                    push(format!("within_{t}"), None);
+                }
+                Kernel::Numeric { key: k, within }
+            }
+        };
+        push("else".into(), None);
+        if names.len() > 16 {
+            return Err(Error::Config(format!(
+                "comparison `{}` has {} levels, at most 16 are supported",
+                spec.name,
+                names.len()
+            )));
+        }
+        let mut related: Vec<MatchKey> = match spec.kind {
+            K::Name => related_keys(f0.expect("checked")).to_vec(),
+            _ => spec
+                .fields
+                .iter()
+                .flat_map(|&f| related_keys(f).iter().copied())
+                .collect(),
+        };
+        related.sort();
+        related.dedup();
+        Ok(Self {
+            name: spec.name.clone(),
+            level_names: names,
+            tf_cols,
+            related,
+            kernel,
+        })
+    }
+
+    /// Number of levels, `null` and `else` included.
+    pub(crate) fn n_levels(&self) -> usize {
+        self.level_names.len()
+    }
+
+    /// The level of the pair `(a, b)`.
+    #[inline]
+    pub(crate) fn level(&self, t: &Table, a: usize, b: usize) -> u8 {
+        let else_level = (self.level_names.len() - 1) as u8;
+        match &self.kernel {
+            Kernel::Name {
+                disp,
+                key,
+                swap,
+                jw,
+            } => {
+                let k = t.col(*key);
+                let (ka, kb) = (k.id(a), k.id(b));
+                if ka == NULL || kb == NULL {
+                    return 0;
+                }
+                let d = t.col(*disp);
+                let (da, db) = (d.id(a), d.id(b));
+                if da != NULL && da == db {
+                    return 1;
+                }
+                if ka == kb {
+                    return 2;
+                }
+                let mut lvl = 3u8;
+                if let Some(s) = swap {
+                    let s = t.col(*s);
+                    if let (Some(sa), Some(sb)) = (s.get(a), s.get(b))
+                        && sa == k.value(kb)
+                        && sb == k.value(ka)
+                    {
+                        return lvl;
+                    }
+                    lvl += 1;
+                }
+                let (va, vb) = (k.value(ka), k.value(kb));
+                let sim = jaro_winkler(va, vb);
+                for &th in jw {
+                    if sim >= th {
+                        return lvl;
+                    }
+                    lvl += 1;
+                }
+                if is_initial_of(va, vb) || is_initial_of(vb, va) {
+                    return lvl;
+                }
+                else_level
+            }
+            Kernel::Tokens {
+                disp,
+                key,
+                tokens,
+                canonical,
+            } => {
+                let k = t.col(*key);
+                let (ka, kb) = (k.id(a), k.id(b));
+                if ka == NULL || kb == NULL {
+                    return 0;
+                }
+                let mut lvl = 1u8;
+                if *canonical {
+                    let d = t.col(*disp);
+                    let (da, db) = (d.id(a), d.id(b));
+                    if da != NULL && da == db {
+                        return 1;
+                    }
+                    lvl += 1;
+                }
+                if ka == kb {
+                    return lvl;
+                }
+                lvl += 1;
+                let sim = soft_token_similarity(k.value(ka), k.value(kb));
+                for &th in tokens {
+                    if sim >= th {
+                        return lvl;
+                    }
+                    lvl += 1;
+                }
+                else_level
+            }
+            Kernel::Date { key, days } => {
+                let k = t.col(*key);
+                let (ka, kb) = (k.id(a), k.id(b));
+                if ka == NULL || kb == NULL {
+                    return 0;
+                }
+                if ka == kb {
+                    return 1;
+                }
+                let (sa, sb) = (k.value(ka), k.value(kb));
+                match (parse_ymd(sa), parse_ymd(sb)) {
+                    (Some(x), Some(y)) => {
+                        if x.0 == y.0 && x.1 == y.2 && x.2 == y.1 {
+                            2
+                        } else if strsim::osa_distance(sa, sb) <= 1 {
+                            3
+                        } else if (days_from_civil(x) - days_from_civil(y)).abs() <= *days {
+                            4
+                        } else if x.0 == y.0 {
+                            5
+                        } else {
+                            else_level
+                        }
+                    }
+                    _ if strsim::osa_distance(sa, sb) <= 1 => 3,
+                    _ => else_level,
+                }
+            }
+            Kernel::Email { key, local, jw } => {
+                let k = t.col(*key);
+                let (ka, kb) = (k.id(a), k.id(b));
+                if ka == NULL || kb == NULL {
+                    return 0;
+                }
+                if ka == kb {
+                    return 1;
+                }
+                if let Some(l) = local {
+                    let l = t.col(*l);
+                    let (la, lb) = (l.id(a), l.id(b));
+                    if la != NULL && la == lb {
+                        return 2;
+                    }
+                }
+                if jaro_winkler(k.value(ka), k.value(kb)) >= *jw {
+                    return 3;
+                }
+                else_level
+            }
+            Kernel::Edits { key, edits } => {
+                let k = t.col(*key);
+                let (ka, kb) = (k.id(a), k.id(b));
+                if ka == NULL || kb == NULL {
+                    return 0;
+                }
+                if ka == kb {
+                    return 1;
+                }
+                let d = strsim::osa_distance(k.value(ka), k.value(kb));
+                for (i, &e) in edits.iter().enumerate() {
+                    if d <= e {
+                        return 2 + i as u8;
+                    }
+                }
+                else_level
+            }
+            Kernel::Location { city, postcode, jw } => {
+                let pair = |c: &Option<usize>| {
+                    c.and_then(|c| {
+                        let col = t.col(c);
+                        let (x, y) = (col.id(a), col.id(b));
+                        (x != NULL && y != NULL).then(|| (x == y, col.value(x), col.value(y)))
+                    })
+                };
+                let c = pair(city);
+                let p = pair(postcode);
+                if c.is_none() && p.is_none() {
+                    return 0;
+                }
+                let c_eq = c.is_some_and(|c| c.0);
+                let p_eq = p.is_some_and(|p| p.0);
+                let fuzzy = c.is_some_and(|(_, x, y)| jaro_winkler(x, y) >= *jw)
+                    || p.is_some_and(|(_, x, y)| strsim::osa_distance(x, y) <= 1);
+                if city.is_some() && postcode.is_some() {
+                    if c_eq && p_eq {
+                        1
+                    } else if p_eq {
+                        2
+                    } else if c_eq {
+                        3
+                    } else if fuzzy {
+                        4
+                    } else {
+                        else_level
+                    }
+                } else if c_eq || p_eq {
+                    1
+                } else if fuzzy {
+                    2
+                } else {
+                    else_level
+                }
+            }
+            Kernel::Exact { key } => {
+                let k = t.col(*key);
+                let (ka, kb) = (k.id(a), k.id(b));
+                if ka == NULL || kb == NULL {
+                    0
+                } else if ka == kb {
+                    1
+                } else {
+                    else_level
+                }
+            }
+            Kernel::Str { disp, key, jw } => {
+                let k = t.col(*key);
+                let (ka, kb) = (k.id(a), k.id(b));
+                if ka == NULL || kb == NULL {
+                    return 0;
+                }
+                let d = t.col(*disp);
+                let (da, db) = (d.id(a), d.id(b));
+                if da != NULL && da == db {
+                    return 1;
+                }
+                if ka == kb {
+                    return 2;
+                }
+                let sim = jaro_winkler(k.value(ka), k.value(kb));
+                for (i, &th) in jw.iter().enumerate() {
+                    if sim >= th {
+                        return 3 + i as u8;
+                    }
+                }
+                else_level
+            }
+            Kernel::Numeric { key, within } => {
+                let k = t.col(*key);
+                let (ka, kb) = (k.id(a), k.id(b));
+                if ka == NULL || kb == NULL {
+                    return 0;
+                }
+                if ka == kb {
+                    return 1;
+                }
+                let (Ok(x), Ok(y)) = (
+                    k.value(ka).trim().parse::<f64>(),
+                    k.value(kb).trim().parse::<f64>(),
+                ) else {
+                    return else_level;
+                };
+                let diff = (x - y).abs();
+                if diff == 0.0 {
+                    return 1;
+                }
+                for (i, &th) in within.iter().enumerate() {
+                    if diff <= th {
+                        return 2 + i as u8;
+                    }
+                }
+                else_level
+            }
+        }
+    }
+
+    /// The value whose term frequency adjusts level `level` of the pair, as
+    /// (column, value id of row `a`).
+    #[inline]
+    pub(crate) fn tf_value(&self, t: &Table, level: u8, a: usize) -> Option<(usize, u32)> {
+        let c = self.tf_cols[level as usize]?;
+        let id = t.col(c).id(a);
+        (id != NULL).then_some((c, id))
+    }
+}
+
+/// Jaro-Winkler similarity. ASCII strings (the common case once keys are
+/// folded) take a byte path without allocation; others go through `strsim`.
+#[inline]
+pub fn jaro_winkler(a: &str, b: &str) -> f64 {
+    if a.is_ascii() && b.is_ascii() && a.len() <= 64 && b.len() <= 64 {
+        jaro_winkler_ascii(a.as_bytes(), b.as_bytes())
+    } else {
+        strsim::jaro_winkler(a, b)
+    }
+}
+
+fn jaro_winkler_ascii(a: &[u8], b: &[u8]) -> f64 {
+    // Same greedy matching as `strsim` (a scanned against b) so both paths
+    // agree exactly; flags are bit sets, hence the 64-byte limit.
+    if a.is_empty() && b.is_empty() {
+        return 1.0;
+    }
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    if a == b {
+        return 1.0;
+    }
+    let window = (a.len().max(b.len()) / 2).saturating_sub(1);
+    let mut b_used: u64 = 0;
+    let mut a_matched: u64 = 0;
+    let mut m = 0usize;
+    for (i, &c) in a.iter().enumerate() {
+        let lo = i.saturating_sub(window);
+        let hi = (i + window + 1).min(b.len());
+        for j in lo..hi {
+            if b_used & (1 << j) == 0 && b[j] == c {
+                b_used |= 1 << j;
+                a_matched |= 1 << i;
+                m += 1;
+                break;
+            }
+        }
+    }
+    if m == 0 {
+        return 0.0;
+    }
+    let mut transpositions = 0usize;
+    let mut j = 0usize;
+    for (i, &c) in a.iter().enumerate() {
+        if a_matched & (1 << i) != 0 {
+            while b_used & (1 << j) == 0 {
+                j += 1;
+            }
+            if c != b[j] {
+                transpositions += 1;
+            }
+            j += 1;
+        }
+    }
+    let m = m as f64;
+    let t = (transpositions / 2) as f64;
+    let jaro = (m / a.len() as f64 + m / b.len() as f64 + (m - t) / m) / 3.0;
+    if jaro <= 0.7 {
+        return jaro;
+    }
+    let prefix = a.iter().zip(b).take(4).take_while(|(x, y)| x == y).count() as f64;
+    jaro + 0.1 * prefix * (1.0 - jaro)
+}
+
+/// `short` is a single character equal to the first character of `long`.
+fn is_initial_of(short: &str, long: &str) -> bool {
+    let mut it = short.chars();
+    match (it.next(), it.next()) {
+        (Some(c), None) => long.chars().count() > 1 && long.starts_with(c),
+        _ => false,
+    }
+}
+
+/// Symmetric soft token similarity (Monge-Elkan both ways): each token is
+/// matched to its most similar token on the other side by Jaro-Winkler,
+/// except tokens containing digits, which must match exactly (house
+/// numbers, flat numbers). Order free.
+pub fn soft_token_similarity(a: &str, b: &str) -> f64 {
+    let ta: Vec<&str> = a.split_whitespace().collect();
+    let tb: Vec<&str> = b.split_whitespace().collect();
+    if ta.is_empty() || tb.is_empty() {
+        return 0.0;
+    }
+    let sim = |x: &str, y: &str| {
+        if x == y {
+            1.0
+        } else if x.bytes().any(|c| c.is_ascii_digit()) || y.bytes().any(|c| c.is_ascii_digit()) {
+            0.0
+        } else {
+            jaro_winkler(x, y)
+        }
+    };
+    let best = |from: &[&str], to: &[&str]| -> f64 {
+        from.iter()
+            .map(|x| to.iter().map(|y| sim(x, y)).fold(0.0, f64::max))
+            .sum()
+    };
+    (best(&ta, &tb) + best(&tb, &ta)) / (ta.len() + tb.len()) as f64
+}
+
+/// Parses `YYYY-MM-DD` (also `YYYYMMDD`).
+pub(crate) fn parse_ymd(s: &str) -> Option<(i64, u32, u32)> {
+    let s = s.trim();
+    let (y, m, d) = if s.len() == 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-' {
+        (&s[0..4], &s[5..7], &s[8..10])
+    } else if s.len() == 8 && s.bytes().all(|c| c.is_ascii_digit()) {
+        (&s[0..4], &s[4..6], &s[6..8])
+    } else {
+        return None;
+    };
+    let y: i64 = y.parse().ok()?;
+    let m: u32 = m.parse().ok()?;
+    let d: u32 = d.parse().ok()?;
+    ((1..=12).contains(&m) && (1..=31).contains(&d)).then_some((y, m, d))
+}
+
+/// Days since 1970-01-01 (proleptic Gregorian; H. Hinnant's algorithm).
+pub(crate) fn days_from_civil((y, m, d): (i64, u32, u32)) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Comparisons chosen from the populated fields (see the crate docs).
+pub(crate) fn default_comparisons(fill: &dyn Fn(ColRef) -> f64, min_fill: f64) -> Vec<ComparisonSpec> {
+    use CanonicalField as F;
+    use ComparisonKind as K;
+    let has = |f: F| fill(key_ref(f)) >= min_fill;
+    let spec = |name: &str, kind: K, fields: Vec<F>| ComparisonSpec {
+        name: name.into(),
+        kind,
+        fields,
+        thresholds: Vec::new(),
+        term_frequency: None,
+    };
+    let mut v = Vec::new();
+    match (has(F::GivenName), has(F::FamilyName)) {
+        (true, true) => {
+            v.push(spec("given_name", K::Name, vec![F::GivenName, F::FamilyName]));
+            v.push(spec("family_name", K::Name, vec![F::FamilyName, F::GivenName]));
+        }
+        (true, false) => v.push(spec("given_name", K::Name, vec![F::GivenName])),
+        (false, true) => v.push(spec("family_name", K::Name, vec![F::FamilyName])),
+        (false, false) => {
+            if has(F::FullName) {
+                v.push(spec("full_name", K::FullName, vec![F::FullName]));
+            }
+        }
+    }
+    if has(F::DateOfBirth) {
+        v.push(spec("dob", K::Date, vec![F::DateOfBirth]));
+    }
+    if has(F::Email) {
+        v.push(spec("email", K::Email, vec![F::Email]));
+    }
+    if has(F::Phone) {
+        v.push(spec("phone", K::Phone, vec![F::Phone]));
+    }
+    if has(F::AddressLine1) {
+        v.push(spec("address", K::Address, vec![F::AddressLine1]));
+    }
+    let loc: Vec<F> = [F::City, F::Postcode].into_iter().filter(|&f| has(f)).collect();
+    if !loc.is_empty() {
+        v.push(spec("location", K::Location, loc));
+    }
+    if has(F::NationalId) {
+        v.push(spec("national_id", K::Identifier, vec![F::NationalId]));
+    }
+    if has(F::Company) {
+        v.push(spec("company", K::Company, vec![F::Company]));
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ascii_jaro_winkler_matches_strsim() {
+        let words = [
+            "martha", "marhta", "dwayne", "duane", "dixon", "dicksonx", "a", "ab", "", "jones",
+            "johnson", "robert", "rupert", "abcdefghijklmnopqrstuvwxyz", "zyxwvutsrqponmlkjihgfedcba",
+            "aaaa", "aaab", "crate", "trace",
+        ];
+        for a in words {
+            for b in words {
+                let x = jaro_winkler(a, b);
+                let y = strsim::jaro_winkler(a, b);
+                assert!((x - y).abs() < 1e-12, "{a} {b}: {x} vs {y}");
+            }
+        }
+    }
+
+    #[test]
+    fn soft_tokens_are_order_free_and_strict_on_numbers() {
+        assert!((soft_token_similarity("12 main street", "main street 12") - 1.0).abs() < 1e-12);
+        assert!(soft_token_similarity("12 main street", "14 main street") < 0.7);
+        assert!(soft_token_similarity("12 main streat", "12 main street") > 0.9);
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(parse_ymd("1971-06-24"), Some((1971, 6, 24)));
+        assert_eq!(parse_ymd("19710624"), Some((1971, 6, 24)));
+        assert_eq!(parse_ymd("1971-13-24"), None);
+        assert_eq!(days_from_civil((1970, 1, 1)), 0);
+        assert_eq!(days_from_civil((2000, 3, 1)) - days_from_civil((2000, 2, 28)), 2);
+    }
+}

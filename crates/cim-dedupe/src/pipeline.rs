@@ -1,0 +1,591 @@
+//! The stages of a run glued together: resolve rules and comparisons,
+//! intern, block, compare, train, score.
+
+use std::collections::HashSet;
+use std::time::Instant;
+
+use arrow::record_batch::RecordBatch;
+use cim_schema::MatchKey;
+use rayon::prelude::*;
+
+use crate::blocking::{self, Candidates, RuleBlocks, rule_mask};
+use crate::compare::{self, Compiled};
+use crate::em::{self, EmProblem, PatternTable, clamp_p};
+use crate::model::{ComparisonModel, EmSession, LevelParams, MODEL_FORMAT_VERSION, Model, TrainingReport};
+use crate::options::{BlockingRule, ComparisonSpec, DedupeOptions, LinkType, TrainingMode};
+use crate::report::RuleOrigin;
+use crate::table::{self, ColRef, NULL, Table};
+use crate::Error;
+
+/// Everything computed before the model is needed.
+pub(crate) struct Prepared {
+    pub table: Table,
+    pub specs: Vec<ComparisonSpec>,
+    pub comps: Vec<Compiled>,
+    pub rules: Vec<BlockingRule>,
+    pub origins: Vec<RuleOrigin>,
+    /// Index in `rules` of each deterministic rule.
+    pub det_rules: Vec<usize>,
+    pub blocks: Vec<RuleBlocks>,
+    pub cands: Candidates,
+    /// Level codes, `comps.len()` per candidate pair.
+    pub levels: Vec<u8>,
+    pub block_ms: u64,
+    pub compare_ms: u64,
+}
+
+/// Blocking rules and comparisons in force, before any data is interned.
+pub(crate) struct Plan {
+    pub specs: Vec<ComparisonSpec>,
+    pub rules: Vec<BlockingRule>,
+    pub origins: Vec<RuleOrigin>,
+    pub det_rules: Vec<usize>,
+}
+
+pub(crate) fn plan(
+    records: &[RecordBatch],
+    opts: &DedupeOptions,
+    model_specs: Option<&[ComparisonSpec]>,
+) -> Result<Plan, Error> {
+    opts.validate()?;
+    let mut fills = std::collections::HashMap::new();
+    let mut fill = |r: ColRef| -> Result<f64, Error> {
+        if let Some(&f) = fills.get(&r) {
+            return Ok(f);
+        }
+        let f = table::fill_rate(records, r)?;
+        fills.insert(r, f);
+        Ok(f)
+    };
+    let (mut rules, mut origins): (Vec<BlockingRule>, Vec<RuleOrigin>) = match &opts.blocking_rules {
+        Some(r) => (r.clone(), vec![RuleOrigin::Configured; r.len()]),
+        None => {
+            let mut v = Vec::new();
+            for r in blocking::default_rules() {
+                let mut ok = true;
+                for p in &r.parts {
+                    ok &= fill(ColRef::Key(p.key))? >= blocking::MIN_FILL;
+                }
+                if ok {
+                    v.push(r);
+                }
+            }
+            let n = v.len();
+            (v, vec![RuleOrigin::Default; n])
+        }
+    };
+    let mut det_rules = Vec::new();
+    for d in &opts.deterministic_rules {
+        match rules.iter().position(|r| *r == d.0) {
+            Some(i) => det_rules.push(i),
+            None => {
+                rules.push(d.0.clone());
+                origins.push(RuleOrigin::Deterministic);
+                det_rules.push(rules.len() - 1);
+            }
+        }
+    }
+    if rules.len() > 64 {
+        return Err(Error::Config(format!(
+            "{} blocking rules (deterministic ones included); at most 64 are supported",
+            rules.len()
+        )));
+    }
+    let specs: Vec<ComparisonSpec> = match (model_specs, &opts.comparisons) {
+        (Some(s), _) => s.to_vec(),
+        (None, Some(s)) => s.clone(),
+        (None, None) => {
+            let mut known = std::collections::HashMap::new();
+            for k in MatchKey::ALL {
+                known.insert(ColRef::Key(k), fill(ColRef::Key(k))?);
+            }
+            compare::default_comparisons(&|r| known.get(&r).copied().unwrap_or(0.0), blocking::MIN_FILL)
+        }
+    };
+    let mut names = HashSet::new();
+    for s in &specs {
+        if !names.insert(s.name.as_str()) {
+            return Err(Error::Config(format!("comparison name `{}` is used twice", s.name)));
+        }
+    }
+    if specs.len() > 32 {
+        return Err(Error::Config("at most 32 comparisons are supported".into()));
+    }
+    Ok(Plan {
+        specs,
+        rules,
+        origins,
+        det_rules,
+    })
+}
+
+/// Interns the columns a plan reads.
+pub(crate) fn intern(records: &[RecordBatch], plan: &Plan) -> Result<Table, Error> {
+    let mut refs: Vec<ColRef> = plan
+        .rules
+        .iter()
+        .flat_map(|r| r.parts.iter().map(|p| ColRef::Key(p.key)))
+        .collect();
+    for s in &plan.specs {
+        refs.extend(compare::spec_refs(s));
+    }
+    Table::build(records, &refs)
+}
+
+pub(crate) fn compile(plan: &Plan, table: &Table, opts: &DedupeOptions) -> Result<Vec<Compiled>, Error> {
+    plan.specs
+        .iter()
+        .map(|s| Compiled::new(s, table, s.term_frequency.unwrap_or(opts.term_frequency)))
+        .collect()
+}
+
+pub(crate) fn prepare(
+    records: &[RecordBatch],
+    opts: &DedupeOptions,
+    model_specs: Option<&[ComparisonSpec]>,
+) -> Result<Prepared, Error> {
+    let t0 = Instant::now();
+    let plan = plan(records, opts, model_specs)?;
+    let table = intern(records, &plan)?;
+    let comps = compile(&plan, &table, opts)?;
+    let blocks = blocking::block_all(&table, &plan.rules, opts)?;
+    let cands = blocking::generate(&table, &blocks, opts.link_type);
+    let block_ms = t0.elapsed().as_millis() as u64;
+    let t1 = Instant::now();
+    let nc = comps.len();
+    let mut levels = vec![0u8; cands.pairs.len() * nc];
+    if nc > 0 {
+        const CHUNK: usize = 4096;
+        levels
+            .par_chunks_mut(nc * CHUNK)
+            .zip(cands.pairs.par_chunks(CHUNK))
+            .for_each(|(out, pairs)| {
+                for (o, &(a, b)) in out.chunks_mut(nc).zip(pairs) {
+                    em::levels_into(&table, &comps, a as usize, b as usize, o);
+                }
+            });
+    }
+    let compare_ms = t1.elapsed().as_millis() as u64;
+    Ok(Prepared {
+        table,
+        specs: plan.specs,
+        comps,
+        rules: plan.rules,
+        origins: plan.origins,
+        det_rules: plan.det_rules,
+        blocks,
+        cands,
+        levels,
+        block_ms,
+        compare_ms,
+    })
+}
+
+/// Eligible pairs among all records under the link type.
+pub(crate) fn total_pairs(table: &Table, link: LinkType) -> f64 {
+    let n = table.n_rows as f64;
+    let all = n * (n - 1.0) / 2.0;
+    let src = table.source();
+    let same: f64 = src
+        .counts
+        .iter()
+        .map(|&c| f64::from(c) * (f64::from(c) - 1.0) / 2.0)
+        .sum();
+    match link {
+        LinkType::LinkAndDedupe => all,
+        LinkType::DedupeOnly => same,
+        LinkType::LinkOnly => all - same,
+    }
+}
+
+/// Resolves `opts.fixed` into per-level pins.
+#[allow(clippy::type_complexity)]
+fn resolve_fixed(
+    comps: &[Compiled],
+    opts: &DedupeOptions,
+) -> Result<(Vec<Vec<Option<f64>>>, Vec<Vec<Option<f64>>>), Error> {
+    let mut m: Vec<Vec<Option<f64>>> = comps.iter().map(|c| vec![None; c.n_levels()]).collect();
+    let mut u = m.clone();
+    for f in &opts.fixed {
+        let ci = comps.iter().position(|c| c.name == f.comparison).ok_or_else(|| {
+            Error::Config(format!("fixed: unknown comparison `{}`", f.comparison))
+        })?;
+        let li = comps[ci]
+            .level_names
+            .iter()
+            .position(|l| *l == f.level)
+            .filter(|&l| l > 0)
+            .ok_or_else(|| {
+                Error::Config(format!(
+                    "fixed: comparison `{}` has no level `{}` (levels: {})",
+                    f.comparison,
+                    f.level,
+                    comps[ci].level_names[1..].join(", ")
+                ))
+            })?;
+        m[ci][li] = f.m;
+        u[ci][li] = f.u;
+    }
+    Ok((m, u))
+}
+
+/// Minimum pairs for a per-rule EM session.
+const MIN_SESSION_PAIRS: f64 = 50.0;
+
+/// Unsupervised training on prepared data.
+pub(crate) fn train_prepared(p: &Prepared, opts: &DedupeOptions) -> Result<Model, Error> {
+    let t0 = Instant::now();
+    let nc = p.comps.len();
+    let n_levels: Vec<usize> = p.comps.iter().map(Compiled::n_levels).collect();
+    let (fixed_m, fixed_u) = resolve_fixed(&p.comps, opts)?;
+
+    // u from random pairs.
+    let (u_counts, u_pairs) =
+        em::sample_u_counts(&p.table, &p.comps, opts.link_type, opts.u_sample_pairs, opts.seed);
+    let u: Vec<Vec<f64>> = u_counts
+        .iter()
+        .zip(&fixed_u)
+        .map(|(counts, fx)| {
+            let mut u = em::u_from_counts(counts);
+            for (l, f) in fx.iter().enumerate() {
+                if let Some(v) = f {
+                    u[l] = clamp_p(*v);
+                }
+            }
+            u
+        })
+        .collect();
+
+    let blocks = &p.blocks;
+    let pairs = &p.cands.pairs;
+    let table = PatternTable::build(&p.levels, nc, &|i| {
+        let (a, b) = pairs[i];
+        rule_mask(blocks, a as usize, b as usize)
+    });
+    let m_pinned: Vec<Vec<bool>> = fixed_m.iter().map(|v| v.iter().map(Option::is_some).collect()).collect();
+    let pin = |mut m: Vec<Vec<f64>>| {
+        for (mc, fx) in m.iter_mut().zip(&fixed_m) {
+            for (x, f) in mc.iter_mut().zip(fx) {
+                if let Some(v) = f {
+                    *x = clamp_p(*v);
+                }
+            }
+        }
+        m
+    };
+    let m0 = pin(n_levels.iter().map(|&k| em::initial_m(k)).collect());
+
+    let mut sessions = Vec::new();
+    let all_active = vec![true; nc];
+    let (pats, counts) = table.select(|_| true);
+    let global = em::run_em(
+        &EmProblem {
+            patterns: &pats,
+            counts: &counts,
+            n_levels: &n_levels,
+            u: &u,
+            active: &all_active,
+            m_fixed: &m_pinned,
+            max_iterations: opts.em_max_iterations,
+            tolerance: opts.em_tolerance,
+            estimate_lambda: true,
+            estimate_m: true,
+        },
+        m0,
+        em::initial_lambda(&pats, &counts, nc, &all_active),
+    );
+    sessions.push(EmSession {
+        blocking_rule: None,
+        pairs: counts.iter().sum::<f64>() as u64,
+        patterns: pats.len() as u64,
+        estimated: p.comps.iter().map(|c| c.name.clone()).collect(),
+        iterations: global.iterations,
+        converged: global.converged,
+        proportion_matching: global.lambda,
+    });
+    let mut m_final = global.m.clone();
+
+    if opts.training == TrainingMode::PerRule {
+        let mut sum: Vec<Vec<f64>> = n_levels.iter().map(|&k| vec![0.0; k]).collect();
+        let mut weight = vec![0.0; nc];
+        for (k, rule) in p.rules.iter().enumerate() {
+            let active: Vec<bool> = p
+                .comps
+                .iter()
+                .map(|c| !rule.parts.iter().any(|part| c.related.contains(&part.key)))
+                .collect();
+            if active.iter().filter(|&&a| a).count() < 2 {
+                continue;
+            }
+            let (pk, ck) = table.select(|mask| mask & (1 << k) != 0);
+            let n: f64 = ck.iter().sum();
+            if n < MIN_SESSION_PAIRS {
+                continue;
+            }
+            let r = em::run_em(
+                &EmProblem {
+                    patterns: &pk,
+                    counts: &ck,
+                    n_levels: &n_levels,
+                    u: &u,
+                    active: &active,
+                    m_fixed: &m_pinned,
+                    max_iterations: opts.em_max_iterations,
+                    tolerance: opts.em_tolerance,
+                    estimate_lambda: true,
+                    estimate_m: true,
+                },
+                global.m.clone(),
+                em::initial_lambda(&pk, &ck, nc, &active),
+            );
+            for c in 0..nc {
+                if active[c] {
+                    weight[c] += r.expected_matches;
+                    for l in 0..n_levels[c] {
+                        sum[c][l] += r.expected_matches * r.m[c][l];
+                    }
+                }
+            }
+            sessions.push(EmSession {
+                blocking_rule: Some(rule.to_string()),
+                pairs: n as u64,
+                patterns: pk.len() as u64,
+                estimated: p
+                    .comps
+                    .iter()
+                    .zip(&active)
+                    .filter(|(_, a)| **a)
+                    .map(|(c, _)| c.name.clone())
+                    .collect(),
+                iterations: r.iterations,
+                converged: r.converged,
+                proportion_matching: r.lambda,
+            });
+        }
+        for c in 0..nc {
+            if weight[c] > 0.0 {
+                for l in 1..n_levels[c] {
+                    m_final[c][l] = clamp_p(sum[c][l] / weight[c]);
+                }
+            }
+        }
+    }
+
+    // The match proportion among candidates under the final m and u.
+    let fin = em::run_em(
+        &EmProblem {
+            patterns: &pats,
+            counts: &counts,
+            n_levels: &n_levels,
+            u: &u,
+            active: &all_active,
+            m_fixed: &m_pinned,
+            max_iterations: opts.em_max_iterations.max(1),
+            tolerance: opts.em_tolerance,
+            estimate_lambda: true,
+            estimate_m: false,
+        },
+        m_final.clone(),
+        global.lambda,
+    );
+    let n_cands = p.cands.pairs.len() as f64;
+    let total = total_pairs(&p.table, opts.link_type);
+    let prior = if total > 0.0 {
+        clamp_p(fin.lambda * n_cands / total)
+    } else {
+        em::P_MIN
+    };
+    let report = TrainingReport {
+        records: p.table.n_rows as u64,
+        candidate_pairs: p.cands.pairs.len() as u64,
+        u_pairs_sampled: u_pairs,
+        labelled_pairs: 0,
+        mode: opts.training,
+        em_iterations: sessions.iter().map(|s| s.iterations).sum(),
+        converged: sessions.iter().all(|s| s.converged),
+        sessions,
+        duration_ms: t0.elapsed().as_millis() as u64,
+    };
+    Ok(build_model(p, opts, &m_final, &u, &m_pinned, &fixed_u, prior, fin.lambda, report))
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn build_model(
+    p: &Prepared,
+    _opts: &DedupeOptions,
+    m: &[Vec<f64>],
+    u: &[Vec<f64>],
+    m_pinned: &[Vec<bool>],
+    u_pinned: &[Vec<Option<f64>>],
+    prior: f64,
+    lambda_candidates: f64,
+    training: TrainingReport,
+) -> Model {
+    let comparisons = p
+        .comps
+        .iter()
+        .enumerate()
+        .map(|(c, comp)| ComparisonModel {
+            spec: p.specs[c].clone(),
+            levels: comp
+                .level_names
+                .iter()
+                .enumerate()
+                .map(|(l, name)| {
+                    if l == 0 {
+                        LevelParams {
+                            name: name.clone(),
+                            m: 1.0,
+                            u: 1.0,
+                            match_weight: 0.0,
+                            term_frequency: false,
+                            m_fixed: false,
+                            u_fixed: false,
+                        }
+                    } else {
+                        LevelParams {
+                            name: name.clone(),
+                            m: m[c][l],
+                            u: u[c][l],
+                            match_weight: (m[c][l] / u[c][l]).log2(),
+                            term_frequency: comp.tf_cols[l].is_some(),
+                            m_fixed: m_pinned[c][l],
+                            u_fixed: u_pinned[c][l].is_some(),
+                        }
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    Model {
+        format_version: MODEL_FORMAT_VERSION,
+        probability_two_random_records_match: prior,
+        prior_match_weight: crate::model::weight_of(prior),
+        proportion_of_candidate_pairs_matching: lambda_candidates,
+        comparisons,
+        training,
+    }
+}
+
+/// Checks that a model's levels match the compiled comparisons.
+pub(crate) fn check_model(model: &Model, comps: &[Compiled]) -> Result<(), Error> {
+    model.check()?;
+    if model.comparisons.len() != comps.len() {
+        return Err(Error::Model("comparison count differs from the data's".into()));
+    }
+    for (mc, c) in model.comparisons.iter().zip(comps) {
+        let names: Vec<&str> = mc.levels.iter().map(|l| l.name.as_str()).collect();
+        if names != c.level_names.iter().map(String::as_str).collect::<Vec<_>>() {
+            return Err(Error::Model(format!(
+                "comparison `{}`: the model's levels ({}) do not match its spec ({})",
+                c.name,
+                names.join(", "),
+                c.level_names.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Scores pairs: weights and term-frequency adjustments per comparison.
+pub(crate) struct Scorer<'a> {
+    pub table: &'a Table,
+    pub comps: &'a [Compiled],
+    pub weights: Vec<Vec<f64>>,
+    pub u: Vec<Vec<f64>>,
+    pub tf_on: Vec<Vec<bool>>,
+    pub prior_weight: f64,
+    pub tf_max: f64,
+    pub det: Vec<BlockingRule>,
+}
+
+impl<'a> Scorer<'a> {
+    pub(crate) fn new(
+        table: &'a Table,
+        comps: &'a [Compiled],
+        model: &Model,
+        opts: &DedupeOptions,
+        det: Vec<BlockingRule>,
+    ) -> Self {
+        Self {
+            table,
+            comps,
+            weights: model.weights(),
+            u: model
+                .comparisons
+                .iter()
+                .map(|c| c.levels.iter().map(|l| l.u).collect())
+                .collect(),
+            tf_on: model
+                .comparisons
+                .iter()
+                .map(|c| c.levels.iter().map(|l| l.term_frequency).collect())
+                .collect(),
+            prior_weight: model.prior_match_weight,
+            tf_max: opts.tf_max_adjustment,
+            det,
+        }
+    }
+
+    /// Term-frequency adjustment (bits) of comparison `c` at `level`.
+    #[inline]
+    pub(crate) fn tf_adjustment(&self, c: usize, level: u8, a: usize) -> f64 {
+        if !self.tf_on[c][level as usize] {
+            return 0.0;
+        }
+        match self.comps[c].tf_value(self.table, level, a) {
+            Some((col, id)) => {
+                let tf = self.table.col(col).tf(id).max(em::P_MIN);
+                (self.u[c][level as usize] / tf).log2().clamp(-self.tf_max, self.tf_max)
+            }
+            None => 0.0,
+        }
+    }
+
+    /// Per-comparison weights (with TF) into `out`, returns the total.
+    #[inline]
+    pub(crate) fn weigh(&self, levels: &[u8], a: usize, out: &mut [f32]) -> f64 {
+        let mut total = self.prior_weight;
+        for (c, &l) in levels.iter().enumerate() {
+            let w = self.weights[c][l as usize] + self.tf_adjustment(c, l, a);
+            out[c] = w as f32;
+            total += w;
+        }
+        total
+    }
+
+    /// Index of the first deterministic rule the pair satisfies.
+    #[inline]
+    pub(crate) fn deterministic(&self, a: usize, b: usize) -> Option<usize> {
+        self.det.iter().position(|r| keys_agree(self.table, r, a, b))
+    }
+
+    /// Match probability of any pair (used when clustering re-scores).
+    pub(crate) fn probability(&self, a: usize, b: usize) -> f64 {
+        if self.deterministic(a, b).is_some() {
+            return 1.0;
+        }
+        let mut lv = vec![0u8; self.comps.len()];
+        let mut w = vec![0f32; self.comps.len()];
+        em::levels_into(self.table, self.comps, a, b, &mut lv);
+        crate::model::probability(self.weigh(&lv, a, &mut w))
+    }
+}
+
+/// Whether every part of `rule` is non-empty and equal for rows `a`, `b`.
+pub(crate) fn keys_agree(table: &Table, rule: &BlockingRule, a: usize, b: usize) -> bool {
+    rule.parts.iter().all(|p| {
+        let col = table.by_ref(ColRef::Key(p.key));
+        let (x, y) = (col.id(a), col.id(b));
+        if x == NULL || y == NULL {
+            return false;
+        }
+        match p.prefix {
+            None => x == y,
+            Some(n) => {
+                let n = n as usize;
+                col.value(x).chars().take(n).eq(col.value(y).chars().take(n))
+            }
+        }
+    })
+}

@@ -1,0 +1,4 @@
+//! Integration tests of cim-dedupe (one binary).
+
+mod api;
+mod devsets;

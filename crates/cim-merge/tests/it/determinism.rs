@@ -1,0 +1,127 @@
+//! The master does not depend on the rayon thread count.
+
+use cim_merge::{MergeOutput, SurvivorshipOptions, merge};
+use cim_schema::{CanonicalField as F, MatchKey};
+
+use crate::helper::{Rec, batch, rec, run, sources};
+
+/// A few thousand records in clusters of 1..=9 with competing values.
+fn data() -> (Vec<Rec>, Vec<u32>) {
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move |n: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % n
+    };
+    let names = ["Ann Lee", "Anne Lee", "Bo Chen", "Carla Diaz", "Dev Patel"];
+    let cities = ["Oslo", "Bergen", "Paris", "Lyon"];
+    let srcs = ["crm", "web", "shop"];
+    let mut recs = Vec::new();
+    let mut clusters = Vec::new();
+    for c in 0..700u32 {
+        for _ in 0..=next(9) {
+            let i = recs.len();
+            let source = srcs[next(3) as usize];
+            let mut r = rec(source, &format!("{i}"), next(50) + 1)
+                .v(F::FullName, names[next(5) as usize])
+                .v(F::AddressLine1, &format!("{} Main St", next(3)))
+                .v(F::City, cities[next(4) as usize])
+                .at(&format!("2024-0{}-1{}", next(9) + 1, next(9)));
+            r = match next(3) {
+                0 => r.v(F::Email, &format!("p{}@example.com", next(4))),
+                1 => r.bad(F::Email, "nobody@"),
+                _ => r,
+            };
+            if next(2) == 0 {
+                r = r
+                    .v(F::Phone, &format!("+4720000{:03}", next(3)))
+                    .key(MatchKey::Phone, &format!("+4720000{:03}", next(2)));
+            }
+            if next(4) == 0 {
+                r = r.extra(&format!(r#"{{"k{}":{}}}"#, next(3), next(10)));
+            }
+            recs.push(r);
+            clusters.push(c);
+        }
+    }
+    (recs, clusters)
+}
+
+fn run_with_threads(threads: usize, recs: &[Rec], clusters: &[u32]) -> MergeOutput {
+    let batches: Vec<_> = recs.chunks(997).map(batch).collect();
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
+        .install(|| {
+            merge(
+                &batches,
+                clusters,
+                &SurvivorshipOptions::default(),
+                &sources(),
+                None,
+                &run("r1", 1),
+            )
+            .unwrap()
+        })
+}
+
+#[test]
+fn master_is_identical_with_one_and_two_threads() {
+    let (recs, clusters) = data();
+    assert!(recs.len() > 2000);
+    let one = run_with_threads(1, &recs, &clusters);
+    let two = run_with_threads(2, &recs, &clusters);
+    assert_eq!(one.master.num_rows(), 700);
+    assert_eq!(one.master, two.master);
+    assert_eq!(one.crosswalk, two.crosswalk);
+    assert_eq!(one.id_changes, two.id_changes);
+    assert_eq!(one.stats, two.stats);
+}
+
+/// Throughput figure for the report:
+/// `cargo test -p cim-merge --release --test it -- --ignored --nocapture perf`.
+#[test]
+#[ignore = "timing, run by hand in release"]
+#[allow(clippy::print_stderr)]
+fn perf_merge_throughput() {
+    let (recs, clusters) = data();
+    // Repeat the data set with fresh record ids up to ~200k records.
+    let copies = 200_000 / recs.len() + 1;
+    let mut all = Vec::with_capacity(recs.len() * copies);
+    let mut all_clusters = Vec::with_capacity(recs.len() * copies);
+    for k in 0..copies {
+        for (r, &c) in recs.iter().zip(&clusters) {
+            let mut r = r.clone();
+            r.id = format!("{}#{k}", r.id);
+            all.push(r);
+            all_clusters.push(c + 700 * k as u32);
+        }
+    }
+    let batches: Vec<_> = all.chunks(8192).map(batch).collect();
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let t = std::time::Instant::now();
+        let out = pool.install(|| {
+            merge(
+                &batches,
+                &all_clusters,
+                &SurvivorshipOptions::default(),
+                &sources(),
+                None,
+                &run("r1", 1),
+            )
+            .unwrap()
+        });
+        eprintln!(
+            "{threads} thread(s): {} records -> {} golden in {:?}",
+            all.len(),
+            out.master.num_rows(),
+            t.elapsed()
+        );
+    }
+}

@@ -1,0 +1,172 @@
+//! Phone numbers: E.164 via the `phonenumber` crate (a libphonenumber port).
+
+use cim_schema::FieldStatus;
+use phonenumber::{Mode, ParseError, country};
+
+use crate::reason;
+use crate::text::{clean, is_placeholder};
+
+/// A normalised phone number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhoneNorm {
+    /// E.164 (`+8613800138000`), followed by ` ext. 123` when an extension
+    /// was given, for valid numbers; the cleaned input otherwise. `None`
+    /// when missing.
+    pub display: Option<String>,
+    /// `key_phone`: E.164 without extension when valid; the digits only
+    /// (extension excluded) when the number fails validation; `None` for
+    /// missing and placeholder values.
+    pub key: Option<String>,
+    /// Extension digits (`x123`, `ext. 123`, `转123`), never part of the key.
+    pub extension: Option<String>,
+    /// Validity.
+    pub status: FieldStatus,
+    /// Reason code when invalid: `placeholder`, `not_a_number`, `no_region`,
+    /// `invalid_country_code`, `too_short`, `too_long`, `invalid_number`.
+    pub issue: Option<&'static str>,
+}
+
+/// Extension markers, tried case-insensitively; longest first.
+const EXT_MARKERS: &[&str] = &[
+    "extension", "ext.", "ext", "分机", "分機", "转", "轉", "x.", "x", "#",
+];
+
+fn starts_with_ci(s: &str, prefix: &str) -> bool {
+    s.len() >= prefix.len()
+        && s.is_char_boundary(prefix.len())
+        && s[..prefix.len()].eq_ignore_ascii_case(prefix)
+}
+
+/// Splits `main ext` at an extension marker followed only by 1-7 digits,
+/// when at least 5 digits precede it.
+fn split_extension(s: &str) -> (&str, Option<String>) {
+    let mut digits_before = 0;
+    for (i, c) in s.char_indices() {
+        if c.is_ascii_digit() {
+            digits_before += 1;
+            continue;
+        }
+        if digits_before < 5 {
+            continue;
+        }
+        for m in EXT_MARKERS {
+            if starts_with_ci(&s[i..], m) {
+                let rest = s[i + m.len()..].trim_start_matches([' ', ':', '.', '-', '=']);
+                let rest = rest.trim_end();
+                if (1..=7).contains(&rest.len()) && rest.bytes().all(|b| b.is_ascii_digit()) {
+                    return (s[..i].trim_end(), Some(rest.to_string()));
+                }
+            }
+        }
+    }
+    (s, None)
+}
+
+/// Whether a digit string is an obvious fake: one repeated digit or a
+/// counting sequence.
+pub fn is_placeholder_digits(digits: &str) -> bool {
+    let b = digits.as_bytes();
+    if b.len() >= 4 && b.iter().all(|d| *d == b[0]) {
+        return true;
+    }
+    b.len() >= 6 && ("01234567890123".contains(digits) || "98765432109876".contains(digits))
+}
+
+fn region_id(region: Option<&str>) -> Option<country::Id> {
+    let r = region?.trim();
+    if r.len() != 2 {
+        return None;
+    }
+    r.to_ascii_uppercase().parse().ok()
+}
+
+/// Normalises a phone number. `region` is the ISO 3166-1 alpha-2 region
+/// assumed for numbers written without a country code (the source's
+/// `phone_region` hint, else the row's country).
+///
+/// Full-width digits, `00`/`+` international prefixes, `(0)` trunk
+/// prefixes after a country code and extensions are handled. A number that
+/// fails parsing or validation keeps its cleaned display and a digits-only
+/// key, with status invalid and a reason code.
+pub fn phone(raw: &str, region: Option<&str>) -> PhoneNorm {
+    let cleaned = clean(raw);
+    if is_placeholder(&cleaned, false) {
+        return PhoneNorm {
+            display: None,
+            key: None,
+            extension: None,
+            status: FieldStatus::Missing,
+            issue: None,
+        };
+    }
+    // Several numbers in one field: the first one counts.
+    let first = cleaned
+        .split([';', ','])
+        .map(str::trim)
+        .find(|s| s.bytes().any(|b| b.is_ascii_digit()))
+        .unwrap_or(&cleaned);
+    let (main, extension) = split_extension(first);
+    let digits: String = main.chars().filter(char::is_ascii_digit).collect();
+    let invalid = |key: Option<String>, issue: &'static str| PhoneNorm {
+        display: Some(cleaned.clone()),
+        key,
+        extension: extension.clone(),
+        status: FieldStatus::Invalid,
+        issue: Some(issue),
+    };
+    if digits.is_empty() {
+        return invalid(None, reason::NOT_A_NUMBER);
+    }
+    if is_placeholder_digits(&digits) {
+        return invalid(None, reason::PLACEHOLDER);
+    }
+    let digits_key = Some(digits.clone());
+    let region = region_id(region);
+    let trimmed = main.trim_start_matches(|c: char| !c.is_ascii_digit() && c != '+');
+    let international = trimmed.starts_with('+') || (region.is_none() && trimmed.starts_with("00"));
+    let text = if trimmed.starts_with('+') {
+        trimmed.replacen("(0)", "", 1)
+    } else if international {
+        format!("+{}", &trimmed[2..]).replacen("(0)", "", 1)
+    } else {
+        trimmed.to_string()
+    };
+    if !international && region.is_none() {
+        return invalid(digits_key, reason::NO_REGION);
+    }
+    if digits.len() < 5 {
+        return invalid(digits_key, reason::TOO_SHORT);
+    }
+    if digits.len() > 17 {
+        return invalid(digits_key, reason::TOO_LONG);
+    }
+    match phonenumber::parse(region, &text) {
+        Ok(n) if n.is_valid() => {
+            let e164 = n.format().mode(Mode::E164).to_string();
+            let display = match &extension {
+                Some(x) => format!("{e164} ext. {x}"),
+                None => e164.clone(),
+            };
+            PhoneNorm {
+                display: Some(display),
+                key: Some(e164),
+                extension,
+                status: FieldStatus::Valid,
+                issue: None,
+            }
+        }
+        Ok(_) => invalid(digits_key, reason::INVALID_NUMBER),
+        Err(e) => invalid(
+            digits_key,
+            match e {
+                ParseError::InvalidCountryCode => reason::INVALID_COUNTRY_CODE,
+                ParseError::TooShortAfterIdd | ParseError::TooShortNsn => reason::TOO_SHORT,
+                ParseError::TooLong => reason::TOO_LONG,
+                _ => reason::INVALID_NUMBER,
+            },
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,263 @@
+//! Text primitives every field normaliser builds on: display cleaning,
+//! key folding, placeholder detection and script tests.
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::{decompose_canonical, is_combining_mark};
+
+/// Cleans a value for display: Unicode NFKC (so full-width `Ｚｈａｎｇ` and
+/// `１３８` become `Zhang` and `138`, and the ideographic space a space),
+/// invisible format characters (zero-width spaces, BOM, soft hyphen,
+/// direction marks) removed, control characters and whitespace runs collapsed
+/// to one space, ends trimmed. Case, accents and punctuation are kept.
+///
+/// Idempotent: `clean(&clean(s)) == clean(s)`.
+pub fn clean(raw: &str) -> String {
+    if raw.is_ascii() {
+        return collapse(raw.chars());
+    }
+    // Format characters go before NFKC: removing them afterwards could put
+    // a base letter next to a combining mark and make the result non-NFKC.
+    let filtered: String = raw.chars().filter(|c| !is_format(*c)).collect();
+    collapse(filtered.nfkc())
+}
+
+fn collapse(chars: impl Iterator<Item = char>) -> String {
+    let mut out = String::new();
+    let mut space = false;
+    for c in chars {
+        if c.is_whitespace() || c.is_control() {
+            space = !out.is_empty();
+        } else {
+            if space {
+                out.push(' ');
+                space = false;
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Upper-cases a cleaned value for display, staying NFKC (case mapping can
+/// decompose: `ῒ` upper-cases to `Ϊ` + combining grave).
+pub(crate) fn upper(cleaned: &str) -> String {
+    recase(cleaned, str::to_uppercase)
+}
+
+/// Lower-cases a cleaned value for display, staying NFKC.
+pub(crate) fn lower(cleaned: &str) -> String {
+    recase(cleaned, str::to_lowercase)
+}
+
+fn recase(cleaned: &str, map: fn(&str) -> String) -> String {
+    let mut s = map(cleaned);
+    if s.is_ascii() {
+        return s;
+    }
+    // Case mapping and NFKC alternate until stable, so that cleaning and
+    // re-casing the result changes nothing (bounded for hostile input).
+    for _ in 0..4 {
+        let next = clean(&map(&clean(&s)));
+        if next == s {
+            break;
+        }
+        s = next;
+    }
+    s
+}
+
+/// Invisible formatting characters that carry no content in customer data.
+pub(crate) fn is_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{FEFF}'
+    )
+}
+
+fn is_apostrophe(c: char) -> bool {
+    matches!(
+        c,
+        '\'' | '\u{2019}' | '\u{2018}' | '`' | '\u{00B4}' | '\u{02BC}' | '\u{02BB}'
+    )
+}
+
+/// Folds text into match-key form: NFKC, lower case (with `ß` -> `ss`),
+/// accents stripped when `strip_accents` (`José` -> `jose`, `Ø` -> `o`,
+/// `Æ` -> `ae`), apostrophes deleted (`O'Brien` -> `obrien`), every other
+/// punctuation or symbol turned into a single space, ends trimmed. Han and
+/// other scripts' letters and digits are kept.
+pub fn fold(raw: &str, strip_accents: bool) -> String {
+    let mut out = Folder {
+        out: String::with_capacity(raw.len()),
+        space: false,
+        keep_marks: !strip_accents,
+    };
+    if raw.is_ascii() {
+        for c in raw.chars() {
+            out.ascii(c);
+        }
+        return out.out;
+    }
+    for c in raw.nfkc() {
+        if is_format(c) || is_apostrophe(c) {
+            continue;
+        }
+        if c.is_ascii() {
+            out.ascii(c);
+        } else if strip_accents && !('\u{AC00}'..='\u{D7A3}').contains(&c) {
+            decompose_canonical(c, |d| {
+                if !is_combining_mark(d) {
+                    out.unicode(d, true);
+                }
+            });
+        } else {
+            out.unicode(c, strip_accents);
+        }
+    }
+    out.out
+}
+
+struct Folder {
+    out: String,
+    space: bool,
+    keep_marks: bool,
+}
+
+impl Folder {
+    #[inline]
+    fn flush(&mut self) {
+        if self.space {
+            self.out.push(' ');
+            self.space = false;
+        }
+    }
+
+    #[inline]
+    fn ascii(&mut self, c: char) {
+        if c.is_ascii_alphanumeric() {
+            self.flush();
+            self.out.push(c.to_ascii_lowercase());
+        } else if c != '\'' && c != '`' {
+            self.space = !self.out.is_empty();
+        }
+    }
+
+    fn unicode(&mut self, c: char, transliterate: bool) {
+        if c.is_alphanumeric() {
+            self.flush();
+            let special = match c {
+                'ß' | 'ẞ' => Some("ss"),
+                'æ' | 'Æ' if transliterate => Some("ae"),
+                'œ' | 'Œ' if transliterate => Some("oe"),
+                'ø' | 'Ø' if transliterate => Some("o"),
+                'đ' | 'Đ' | 'ð' | 'Ð' if transliterate => Some("d"),
+                'ł' | 'Ł' if transliterate => Some("l"),
+                'ħ' | 'Ħ' if transliterate => Some("h"),
+                'ı' if transliterate => Some("i"),
+                'þ' | 'Þ' if transliterate => Some("th"),
+                _ => None,
+            };
+            match special {
+                Some(s) => self.out.push_str(s),
+                None => self.out.extend(c.to_lowercase()),
+            }
+        } else if self.keep_marks && is_combining_mark(c) && !self.out.is_empty() && !self.space {
+            self.out.push(c);
+        } else {
+            self.space = !self.out.is_empty();
+        }
+    }
+}
+
+/// Whether `c` is a CJK unified ideograph (Han character).
+pub fn is_han(c: char) -> bool {
+    matches!(
+        c,
+        '\u{4E00}'..='\u{9FFF}'
+            | '\u{3400}'..='\u{4DBF}'
+            | '\u{F900}'..='\u{FAFF}'
+            | '\u{20000}'..='\u{2A6DF}'
+            | '\u{2A700}'..='\u{2EBEF}'
+            | '\u{30000}'..='\u{3134F}'
+            | '\u{3007}'
+    )
+}
+
+/// Whether the text contains at least one Han character.
+pub fn has_han(s: &str) -> bool {
+    !s.is_ascii() && s.chars().any(is_han)
+}
+
+/// Generic "no value" spellings, compared lower-cased after [`clean`].
+const PLACEHOLDERS: &[&str] = &[
+    "n/a",
+    "n.a.",
+    "n.a",
+    "n/k",
+    "na",
+    "null",
+    "nil",
+    "none",
+    "nan",
+    "#n/a",
+    "(null)",
+    "<null>",
+    "[null]",
+    "(none)",
+    "<none>",
+    "unknown",
+    "unk",
+    "not known",
+    "not available",
+    "not applicable",
+    "not provided",
+    "not specified",
+    "undefined",
+    "blank",
+    "empty",
+    "无",
+    "無",
+    "不详",
+    "不詳",
+    "未知",
+    "空",
+    "暂无",
+    "暫無",
+];
+
+/// Whether a cleaned value means "no value": empty, a known placeholder
+/// (`N/A`, `NULL`, `none`, `-`, `unknown`, `未知` ...) or without any letter
+/// or digit at all (`-`, `--`, `?`, `...`).
+///
+/// `na_is_value` keeps `NA`/`Na` as a value (it is a real surname).
+pub fn is_placeholder(cleaned: &str, na_is_value: bool) -> bool {
+    if !cleaned.chars().any(char::is_alphanumeric) {
+        return true;
+    }
+    if cleaned.len() > 16 {
+        return false;
+    }
+    let lower = cleaned.to_lowercase();
+    if na_is_value && lower == "na" {
+        return false;
+    }
+    PLACEHOLDERS.contains(&lower.as_str())
+}
+
+/// Cleans a raw value and reports `None` when it is missing (null, empty,
+/// whitespace or a placeholder).
+pub(crate) fn present(raw: Option<&str>, na_is_value: bool) -> Option<String> {
+    let c = clean(raw?);
+    if is_placeholder(&c, na_is_value) {
+        None
+    } else {
+        Some(c)
+    }
+}
+
+#[cfg(test)]
+mod tests;

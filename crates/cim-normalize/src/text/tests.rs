@@ -1,0 +1,69 @@
+use super::*;
+
+#[test]
+fn clean_handles_width_spaces_and_invisibles() {
+    let cases: &[(&str, &str)] = &[
+        ("  John   Smith ", "John Smith"),
+        ("Ｚｈａｎｇ　Ｗｅｉ", "Zhang Wei"),
+        ("１３８ ００１３ ８０００", "138 0013 8000"),
+        ("José\u{200B} García", "José García"),
+        ("\u{FEFF}Müller", "Müller"),
+        ("line\none\ttab", "line one tab"),
+        ("Jose\u{301}", "José"),
+        ("张　伟", "张 伟"),
+        ("", ""),
+    ];
+    for (raw, want) in cases {
+        assert_eq!(clean(raw), *want, "clean({raw:?})");
+        assert_eq!(clean(want), *want, "clean is idempotent on {want:?}");
+    }
+}
+
+#[test]
+fn fold_makes_keys() {
+    let cases: &[(&str, bool, &str)] = &[
+        ("José García", true, "jose garcia"),
+        ("José García", false, "josé garcía"),
+        ("O'Brien", true, "obrien"),
+        ("O’Brien", true, "obrien"),
+        ("Jean-Luc  PICARD", true, "jean luc picard"),
+        ("Straße", true, "strasse"),
+        ("Søren Ærø", true, "soren aero"),
+        ("Łukasz", true, "lukasz"),
+        ("ＺＨＡＮＧ", true, "zhang"),
+        ("张伟", true, "张伟"),
+        ("Zhang, Wei.", true, "zhang wei"),
+        ("  --  ", true, ""),
+        ("김민준", true, "김민준"),
+    ];
+    for (raw, strip, want) in cases {
+        assert_eq!(fold(raw, *strip), *want, "fold({raw:?}, {strip})");
+    }
+}
+
+#[test]
+fn placeholders_are_recognised() {
+    for p in [
+        "", "N/A", "n/a", "NULL", "none", "-", "--", "?", "unknown", "Unknown", "#N/A", "nan",
+        "未知", "不详", "...",
+    ] {
+        assert!(is_placeholder(&clean(p), false), "{p:?} should be a placeholder");
+    }
+    for v in ["Na", "John", "0", "x"] {
+        assert!(
+            !is_placeholder(v, true),
+            "{v:?} should be a value when NA is a value"
+        );
+    }
+    assert!(is_placeholder("NA", false));
+    assert!(!is_placeholder("NA", true));
+}
+
+#[test]
+fn han_detection() {
+    assert!(has_han("张伟"));
+    assert!(has_han("Zhang 伟"));
+    assert!(!has_han("Zhang Wei"));
+    assert!(!has_han("김민준"));
+    assert!(is_han('欧') && !is_han('a'));
+}
