@@ -16,7 +16,9 @@
 //! entity, predicted cluster) cells with `n choose 2` arithmetic, never from
 //! enumerating pairs, so memory and time are O(records + scored pairs).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use crate::map::{Map, new_map};
 
 use arrow::array::{Array, Float64Array, StringArray};
 use arrow::compute::cast;
@@ -209,7 +211,7 @@ pub struct Evaluator {
     listed: usize,
     /// Golden number per record number; [`NONE`] when not in the crosswalk.
     pred: Vec<u32>,
-    goldens: HashMap<Box<str>, u32>,
+    goldens: Map<Box<str>, u32>,
     golden_names: Vec<Box<str>>,
     crosswalk_rows: u64,
     crosswalk_only: u64,
@@ -227,7 +229,7 @@ impl Evaluator {
             truth,
             listed,
             pred: vec![NONE; listed],
-            goldens: HashMap::new(),
+            goldens: new_map(),
             golden_names: Vec::new(),
             crosswalk_rows: 0,
             crosswalk_only: 0,

@@ -104,13 +104,13 @@ impl TextTable {
         let mut out = String::new();
         let line = |out: &mut String, cells: &[String]| {
             let mut s = " ".repeat(indent);
-            for i in 0..n {
+            for (i, (&w, &align)) in widths.iter().zip(&self.align).enumerate() {
                 let c = cells.get(i).map_or("", String::as_str);
-                let pad = " ".repeat(widths[i].saturating_sub(c.width()));
+                let pad = " ".repeat(w.saturating_sub(c.width()));
                 if i > 0 {
                     s.push_str("  ");
                 }
-                match self.align[i] {
+                match align {
                     Align::Left => {
                         s.push_str(c);
                         s.push_str(&pad);
@@ -145,7 +145,8 @@ mod tests {
         assert_eq!(int(1234567), "1,234,567");
         assert_eq!(prob(0.00012), "1.20e-4");
         assert_eq!(prob(0.5), "0.5000");
-        assert_eq!(weight(3.14159), "+3.14");
+        assert_eq!(weight(9.8138), "+9.81");
+        assert_eq!(weight(-0.5), "-0.50");
         assert_eq!(pct(1, 3), "33.3%");
         let mut t = TextTable::new(&[("name", Align::Left), ("n", Align::Right)]);
         t.row(vec!["张伟".into(), "1".into()]);

@@ -22,6 +22,7 @@ mod error;
 mod eval;
 mod fmt;
 mod html;
+mod map;
 mod sweep;
 mod text;
 mod truth;

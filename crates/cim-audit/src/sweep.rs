@@ -14,7 +14,7 @@
 //! O(pairs log pairs + records log records) whatever the number of
 //! thresholds.
 
-use std::collections::HashMap;
+use crate::map::{Map, new_map};
 
 use serde::Serialize;
 
@@ -47,8 +47,9 @@ pub struct SweepPoint {
 }
 
 /// Entity counts of one component; `None` while it is a singleton (most
-/// components are, and a map each would dominate memory).
-type Counts = Option<HashMap<u32, u64>>;
+/// components are, and a map each would dominate memory; boxed so the slot
+/// of a singleton costs one word).
+type Counts = Option<Box<Map<u32, u64>>>;
 
 /// Runs the sweep. `entity` is the entity of each (compact) record,
 /// `entity_size` the evaluated records per entity, `pairs` scored pairs
@@ -95,7 +96,7 @@ pub(crate) fn sweep(
                 std::mem::swap(&mut big, &mut small);
             }
             let (mut cross, mut br_delta) = (0u64, 0.0f64);
-            for (e, c) in small {
+            for (e, c) in *small {
                 let slot = big.entry(e).or_insert(0);
                 cross += c * *slot;
                 br_delta += (2 * c * *slot) as f64 / entity_size[e as usize] as f64;
@@ -138,6 +139,8 @@ pub(crate) fn sweep(
     points
 }
 
-fn single(entity: u32) -> HashMap<u32, u64> {
-    HashMap::from([(entity, 1)])
+fn single(entity: u32) -> Box<Map<u32, u64>> {
+    let mut m = new_map();
+    m.insert(entity, 1);
+    Box::new(m)
 }

@@ -15,7 +15,7 @@
 //! When a header qualifies for several shapes, the first in the order
 //! above wins.
 
-use std::collections::HashMap;
+use crate::map::{Map, new_map};
 use std::io::Read;
 
 use serde::Serialize;
@@ -53,7 +53,7 @@ impl TruthFormat {
 pub struct Truth {
     pub(crate) format: TruthFormat,
     /// Record id -> record number.
-    pub(crate) index: HashMap<Box<str>, u32>,
+    pub(crate) index: Map<Box<str>, u32>,
     /// Entity number of each record number.
     pub(crate) entity_of: Vec<u32>,
     /// Name of each entity number (for pairs: the component's first record).
@@ -177,7 +177,7 @@ pub fn parse_truth(reader: impl Read, file: &str) -> Result<Truth, Error> {
                 col("record_id_l").ok_or_else(bad_header)?,
                 col("record_id_r").ok_or_else(bad_header)?,
             );
-            let mut index: HashMap<Box<str>, u32> = HashMap::new();
+            let mut index: Map<Box<str>, u32> = new_map();
             let mut uf = UnionFind::default();
             let mut intern = |id: String, uf: &mut UnionFind| -> u32 {
                 let next = index.len() as u32;
@@ -200,9 +200,9 @@ pub fn parse_truth(reader: impl Read, file: &str) -> Result<Truth, Error> {
 /// Numbers records and entities of an entity-format truth.
 struct EntityBuilder {
     format: TruthFormat,
-    index: HashMap<Box<str>, u32>,
+    index: Map<Box<str>, u32>,
     entity_of: Vec<u32>,
-    entities: HashMap<Box<str>, u32>,
+    entities: Map<Box<str>, u32>,
     entity_names: Vec<Box<str>>,
 }
 
@@ -210,9 +210,9 @@ impl EntityBuilder {
     fn new(format: TruthFormat) -> Self {
         Self {
             format,
-            index: HashMap::new(),
+            index: new_map(),
             entity_of: Vec::new(),
-            entities: HashMap::new(),
+            entities: new_map(),
             entity_names: Vec::new(),
         }
     }
@@ -257,7 +257,7 @@ impl EntityBuilder {
 /// the component's first record, named after that record.
 fn truth_from_components(
     format: TruthFormat,
-    index: HashMap<Box<str>, u32>,
+    index: Map<Box<str>, u32>,
     uf: &mut UnionFind,
 ) -> Truth {
     let n = uf.len();

@@ -46,6 +46,10 @@ pub enum Command {
     /// Print a golden record, its member records and the source record that
     /// supplied each of its fields.
     Cluster(ClusterArgs),
+    /// Measure a run against ground truth: pairwise precision, recall and
+    /// F1, B-cubed cluster metrics, and the worst false positives and false
+    /// negatives.
+    Evaluate(EvaluateArgs),
     /// Print shell completions for bash, zsh, fish, elvish or powershell.
     Completions(CompletionsArgs),
 }
@@ -103,4 +107,26 @@ pub struct CompletionsArgs {
     /// The shell.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+/// `cim evaluate`.
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// A run's output directory.
+    #[arg(value_name = "OUTPUT", value_hint = clap::ValueHint::DirPath)]
+    pub output: PathBuf,
+    /// Ground truth CSV: `record_id,entity_id`, `source,source_key,entity_id`
+    /// or true pairs `record_id_l,record_id_r`.
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub truth: PathBuf,
+    /// Also show precision, recall and F1 across match-probability
+    /// thresholds (re-clustering the scored pairs at each).
+    #[arg(long)]
+    pub sweep: bool,
+    /// How many worst false positives and false negatives to list.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub worst: usize,
+    /// Print the evaluation as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
 }

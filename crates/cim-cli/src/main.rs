@@ -28,6 +28,7 @@ fn main() -> ExitCode {
         Command::Run(a) => commands::run::run(a, &cli.global),
         Command::Train(a) => commands::train::train(a, &cli.global),
         Command::Cluster(a) => commands::cluster::cluster(a, &cli.global),
+        Command::Evaluate(a) => commands::evaluate::evaluate(a, &cli.global),
         Command::Completions(a) => commands::completions::completions(a),
     };
     match outcome {

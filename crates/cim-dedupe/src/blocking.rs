@@ -32,9 +32,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 use xxhash_rust::xxh3::xxh3_64;
 
+use crate::Error;
 use crate::options::{BlockingRule, DedupeOptions, LinkType};
 use crate::table::{ColRef, NULL, StrCol, Table};
-use crate::Error;
 
 /// Block id of a row that is in no (kept) block of a rule.
 pub(crate) const NONE: u32 = u32::MAX;
@@ -212,16 +212,33 @@ pub(crate) fn build_blocks(
     }
 }
 
-/// Blocks of every rule, budgets checked.
+/// Blocks of every rule, budgets checked. A rule over its budget is an
+/// error, unless it is `droppable` (a default rule): then it is left out
+/// (`None`) with a warning, so the defaults adapt to the size of the data.
+/// When the total is over budget, droppable rules are left out from the
+/// last one backwards until it fits.
 pub(crate) fn block_all(
     table: &Table,
     rules: &[BlockingRule],
+    droppable: &[bool],
     opts: &DedupeOptions,
-) -> Result<Vec<RuleBlocks>, Error> {
+) -> Result<(Vec<Option<RuleBlocks>>, Vec<String>), Error> {
     let mut out = Vec::with_capacity(rules.len());
+    let mut warnings = Vec::new();
     for (i, rule) in rules.iter().enumerate() {
         let b = build_blocks(table, rule, opts.link_type, opts.max_block_size);
         if b.candidate_pairs > opts.max_pairs_per_rule {
+            if droppable[i] {
+                warnings.push(format!(
+                    "default blocking rule {i} ({rule}) left out: it would produce {} candidate \
+                     pairs, over max_pairs_per_rule {}; largest blocks: {}",
+                    b.candidate_pairs,
+                    opts.max_pairs_per_rule,
+                    describe_blocks(&b.largest)
+                ));
+                out.push(None);
+                continue;
+            }
             return Err(Error::RuleOverBudget {
                 rule: i,
                 description: rule.to_string(),
@@ -230,28 +247,48 @@ pub(crate) fn block_all(
                 largest_blocks: describe_blocks(&b.largest),
             });
         }
-        out.push(b);
+        out.push(Some(b));
     }
-    let total: u64 = out.iter().map(|b| b.candidate_pairs).sum();
-    if total > opts.max_pairs {
-        return Err(Error::TotalOverBudget {
-            pairs: total,
-            budget: opts.max_pairs,
-            per_rule: out
-                .iter()
-                .enumerate()
-                .map(|(i, b)| format!("{i}: {}", b.candidate_pairs))
-                .collect::<Vec<_>>()
-                .join(", "),
-        });
+    let total = |out: &[Option<RuleBlocks>]| -> u64 {
+        out.iter().flatten().map(|b| b.candidate_pairs).sum()
+    };
+    while total(&out) > opts.max_pairs {
+        let Some(i) = (0..out.len())
+            .rev()
+            .find(|&i| droppable[i] && out[i].is_some())
+        else {
+            return Err(Error::TotalOverBudget {
+                pairs: total(&out),
+                budget: opts.max_pairs,
+                per_rule: out
+                    .iter()
+                    .enumerate()
+                    .map(|(i, b)| format!("{i}: {}", b.as_ref().map_or(0, |b| b.candidate_pairs)))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        };
+        warnings.push(format!(
+            "default blocking rule {i} ({}) left out: all rules together would produce {} \
+             candidate pairs, over max_pairs {}",
+            rules[i],
+            total(&out),
+            opts.max_pairs
+        ));
+        out[i] = None;
     }
-    Ok(out)
+    Ok((out, warnings))
 }
 
 fn describe_blocks(blocks: &[BlockInfo]) -> String {
     blocks
         .iter()
-        .map(|b| format!("{} records / {} pairs (key #{})", b.size, b.pairs, b.key_hash))
+        .map(|b| {
+            format!(
+                "{} records / {} pairs (key #{})",
+                b.size, b.pairs, b.key_hash
+            )
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -331,8 +368,12 @@ pub(crate) fn rule_mask(blocks: &[RuleBlocks], a: usize, b: usize) -> u64 {
 }
 
 /// Default rules, in order, kept when each of their keys is filled in at
-/// least `min_fill` of the rows: exact identifiers first (cheap, precise),
-/// then name and date combinations that survive a typo in any one field.
+/// least 1% of the rows: exact identifiers first (cheap, precise), then
+/// name, date and place combinations that survive a typo in any one field,
+/// last the broad `dob` alone. A default rule that would exceed
+/// `max_pairs_per_rule` (or push the total over `max_pairs`) is left out
+/// with a warning instead of failing the run, so the defaults scale with
+/// the data.
 pub fn default_rules() -> Vec<BlockingRule> {
     use MatchKey::*;
     [
@@ -350,7 +391,9 @@ pub fn default_rules() -> Vec<BlockingRule> {
         &[Address],
         &[HouseNumber, Postcode],
         &[Company, Postcode],
-        &[EmailLocal, GivenInitial],
+        &[EmailLocal],
+        &[GivenPhonetic, BirthYear],
+        &[Dob],
     ]
     .iter()
     .map(|keys| BlockingRule::keys(keys))

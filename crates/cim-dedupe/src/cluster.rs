@@ -103,6 +103,7 @@ pub(crate) fn cluster(
     opts: &ClusteringOptions,
     source: &[u32],
     rescore: &(dyn Fn(u32, u32) -> f64 + Sync),
+    link_of: &(dyn Fn(f64) -> f64 + Sync),
 ) -> Clusters {
     let strong = |e: &Edge| e.deterministic || e.p >= threshold;
     let mut uf = UnionFind::new(n);
@@ -193,7 +194,7 @@ pub(crate) fn cluster(
                         }
                     } else {
                         for e in big_edges.get(&i).map(Vec::as_slice).unwrap_or(&[]) {
-                            local_edges.push((local[&e.a], local[&e.b], e.p));
+                            local_edges.push((local[&e.a], local[&e.b], link_of(e.p)));
                         }
                     }
                     for e in &dets {
@@ -286,7 +287,9 @@ pub(crate) fn average_linkage(
     let mut alive: Vec<bool> = (0..n).map(|i| group[i] == i as u32).collect();
     let mut version = vec![0u32; n];
     let mut heap = BinaryHeap::new();
-    let avg = |s: f64, a: u32, b: u32, size: &[u32]| s / (f64::from(size[a as usize]) * f64::from(size[b as usize]));
+    let avg = |s: f64, a: u32, b: u32, size: &[u32]| {
+        s / (f64::from(size[a as usize]) * f64::from(size[b as usize]))
+    };
     for a in 0..n as u32 {
         if !alive[a as usize] {
             continue;
@@ -351,4 +354,114 @@ pub(crate) fn average_linkage(
     let mut out: Vec<Vec<u32>> = groups.into_values().collect();
     out.sort_unstable_by_key(|g| g[0]);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edge(a: u32, b: u32, p: f64) -> Edge {
+        Edge {
+            a,
+            b,
+            p,
+            deterministic: false,
+        }
+    }
+
+    /// Two tight groups {0,1,2} and {3,4,5} joined by one strong bridge
+    /// 2-3: connected components chain them, the guard splits them.
+    fn bridged() -> Vec<Edge> {
+        let mut e = Vec::new();
+        for g in [[0, 1, 2], [3, 4, 5]] {
+            e.push(edge(g[0], g[1], 0.99));
+            e.push(edge(g[0], g[2], 0.98));
+            e.push(edge(g[1], g[2], 0.97));
+        }
+        e.push(edge(2, 3, 0.95));
+        e
+    }
+
+    fn lookup(edges: &[Edge]) -> impl Fn(u32, u32) -> f64 + Sync + '_ {
+        move |a, b| {
+            edges
+                .iter()
+                .find(|e| (e.a, e.b) == (a.min(b), a.max(b)))
+                .map_or(0.001, |e| e.p)
+        }
+    }
+
+    fn run(edges: &[Edge], method: ClusteringMethod) -> Clusters {
+        let opts = ClusteringOptions {
+            method,
+            ..Default::default()
+        };
+        cluster(7, edges, 0.9, &opts, &[0; 7], &lookup(edges), &|p| p)
+    }
+
+    #[test]
+    fn guard_splits_a_bridged_component() {
+        let e = bridged();
+        let cc = run(&e, ClusteringMethod::ConnectedComponents);
+        assert_eq!(cc.cluster_of_row, [0, 0, 0, 0, 0, 0, 1]);
+        let al = run(&e, ClusteringMethod::AverageLinkage);
+        assert_eq!(al.cluster_of_row, [0, 0, 0, 1, 1, 1, 2]);
+        assert_eq!(al.components_split, 1);
+    }
+
+    #[test]
+    fn guard_keeps_a_cluster_with_one_weak_pair() {
+        // 0-1 and 1-2 strong, 0-2 unsure: one person with a dirty record.
+        let e = vec![edge(0, 1, 0.99), edge(1, 2, 0.95), edge(0, 2, 0.4)];
+        let al = run(&e, ClusteringMethod::AverageLinkage);
+        assert_eq!(&al.cluster_of_row[..3], &[0, 0, 0]);
+        // ...but a chain whose ends clearly differ splits.
+        let e = vec![edge(0, 1, 0.99), edge(1, 2, 0.95), edge(0, 2, 0.0001)];
+        let al = run(&e, ClusteringMethod::AverageLinkage);
+        assert_eq!(&al.cluster_of_row[..3], &[0, 0, 1]);
+    }
+
+    #[test]
+    fn deterministic_edges_always_merge() {
+        let mut e = bridged();
+        e.push(Edge {
+            a: 0,
+            b: 6,
+            p: 0.0,
+            deterministic: true,
+        });
+        let al = run(&e, ClusteringMethod::AverageLinkage);
+        assert_eq!(al.cluster_of_row[0], al.cluster_of_row[6]);
+    }
+
+    #[test]
+    fn result_does_not_depend_on_edge_order() {
+        let e = bridged();
+        let mut r = e.clone();
+        r.reverse();
+        r.swap(0, 3);
+        for m in [
+            ClusteringMethod::ConnectedComponents,
+            ClusteringMethod::AverageLinkage,
+            ClusteringMethod::BestLink,
+        ] {
+            assert_eq!(
+                run(&e, m).cluster_of_row,
+                run(&r, m).cluster_of_row,
+                "{m:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn big_components_use_scored_pairs_only() {
+        let e = bridged();
+        let opts = ClusteringOptions {
+            rescore_max_component: 2,
+            ..Default::default()
+        };
+        let never = |_: u32, _: u32| -> f64 { panic!("no re-scoring above the cap") };
+        let c = cluster(7, &e, 0.9, &opts, &[0; 7], &never, &|p| p);
+        assert_eq!(c.cluster_of_row, [0, 0, 0, 1, 1, 1, 2]);
+    }
 }

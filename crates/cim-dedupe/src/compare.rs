@@ -13,9 +13,9 @@
 
 use cim_schema::{CanonicalField, MatchKey};
 
+use crate::Error;
 use crate::options::{ComparisonKind, ComparisonSpec};
 use crate::table::{ColRef, NULL, Table};
-use crate::Error;
 
 /// The match key derived from a canonical field, if any.
 pub(crate) fn key_for(field: CanonicalField) -> Option<MatchKey> {
@@ -92,6 +92,9 @@ pub(crate) fn spec_refs(spec: &ComparisonSpec) -> Vec<ColRef> {
     v
 }
 
+/// A date key parsed once per distinct value: `(y, m, d)` and day number.
+type ParsedDate = Option<((i64, u32, u32), i64)>;
+
 #[derive(Debug, Clone)]
 enum Kernel {
     Name {
@@ -109,11 +112,13 @@ enum Kernel {
     Date {
         key: usize,
         days: i64,
+        /// Parsed date and day number per value id of `key`.
+        parsed: Vec<ParsedDate>,
     },
     Email {
         key: usize,
         local: Option<usize>,
-        jw: f64,
+        edits: usize,
     },
     Edits {
         key: usize,
@@ -145,6 +150,9 @@ pub(crate) struct Compiled {
     pub level_names: Vec<String>,
     /// Per level: the column whose value's frequency adjusts the weight.
     pub tf_cols: Vec<Option<usize>>,
+    /// Per level: the level whose u is the reference of the adjustment
+    /// (the strongest level on the same column).
+    pub tf_ref: Vec<u8>,
     /// Keys whose blocking biases this comparison.
     pub related: Vec<MatchKey>,
     kernel: Kernel,
@@ -207,7 +215,7 @@ impl Compiled {
                     push("swapped".into(), None);
                 }
                 for &t in &jw {
-                    push(format!("jaro_winkler_{}", fmt_t(t)), None);
+                    push(format!("jaro_winkler_{}", fmt_t(t)), Some(k));
                 }
                 push("initial".into(), None);
                 Kernel::Name {
@@ -233,7 +241,7 @@ impl Compiled {
                     push("canonical".into(), Some(k));
                 }
                 for &t in &tokens {
-                    push(format!("tokens_{}", fmt_t(t)), None);
+                    push(format!("tokens_{}", fmt_t(t)), Some(k));
                 }
                 Kernel::Tokens {
                     disp: disp(f),
@@ -247,11 +255,21 @@ impl Compiled {
                 let days = thresholds(spec, &[31.0])[0].max(0.0) as i64;
                 let k = key(f0.expect("checked"));
                 push("exact".into(), Some(k));
-                push("day_month_swapped".into(), None);
-                push("one_typo".into(), None);
-                push(format!("within_{days}_days"), None);
-                push("same_year".into(), None);
-                Kernel::Date { key: k, days }
+                push("day_month_swapped".into(), Some(k));
+                push("one_typo".into(), Some(k));
+                push(format!("within_{days}_days"), Some(k));
+                push("same_year".into(), Some(k));
+                let parsed = table
+                    .col(k)
+                    .values
+                    .iter()
+                    .map(|v| parse_ymd(v).map(|d| (d, days_from_civil(d))))
+                    .collect();
+                Kernel::Date {
+                    key: k,
+                    days,
+                    parsed,
+                }
             }
             K::Email => {
                 require_fields(spec, 1..=1)?;
@@ -259,11 +277,15 @@ impl Compiled {
                 let local = table
                     .has(ColRef::Key(MatchKey::EmailLocal))
                     .then(|| table.idx(ColRef::Key(MatchKey::EmailLocal)));
-                let jw = thresholds(spec, &[0.88])[0];
+                let edits = thresholds(spec, &[2.0])[0].max(0.0) as usize;
                 push("exact".into(), Some(k));
                 push("local_part".into(), local);
-                push(format!("jaro_winkler_{}", fmt_t(jw)), None);
-                Kernel::Email { key: k, local, jw }
+                push(format!("edits_{edits}"), Some(k));
+                Kernel::Email {
+                    key: k,
+                    local,
+                    edits,
+                }
             }
             K::Phone | K::Identifier => {
                 require_fields(spec, 1..=1)?;
@@ -279,7 +301,7 @@ impl Compiled {
                 let k = key(f0.expect("checked"));
                 push("exact".into(), Some(k));
                 for e in &edits {
-                    push(format!("edits_{e}"), None);
+                    push(format!("edits_{e}"), Some(k));
                 }
                 Kernel::Edits { key: k, edits }
             }
@@ -302,7 +324,7 @@ impl Compiled {
                     }
                     (c, p) => push("exact".into(), c.or(p)),
                 }
-                push("fuzzy".into(), None);
+                push("fuzzy".into(), city.or(postcode));
                 Kernel::Location { city, postcode, jw }
             }
             K::Exact => {
@@ -319,7 +341,7 @@ impl Compiled {
                 push("exact".into(), Some(k));
                 push("canonical".into(), Some(k));
                 for &t in &jw {
-                    push(format!("jaro_winkler_{}", fmt_t(t)), None);
+                    push(format!("jaro_winkler_{}", fmt_t(t)), Some(k));
                 }
                 Kernel::Str {
                     disp: disp(f),
@@ -333,7 +355,7 @@ impl Compiled {
                 let k = key(f0.expect("checked"));
                 push("exact".into(), Some(k));
                 for &t in &within {
-                    push(format!("within_{t}"), None);
+                    push(format!("within_{t}"), Some(k));
                 }
                 Kernel::Numeric { key: k, within }
             }
@@ -356,10 +378,18 @@ impl Compiled {
         };
         related.sort();
         related.dedup();
+        let tf_ref = tf_cols
+            .iter()
+            .map(|c| {
+                c.and_then(|c| tf_cols.iter().position(|x| *x == Some(c)))
+                    .unwrap_or(0) as u8
+            })
+            .collect();
         Ok(Self {
             name: spec.name.clone(),
             level_names: names,
             tf_cols,
+            tf_ref,
             related,
             kernel,
         })
@@ -395,18 +425,30 @@ impl Compiled {
                     return 2;
                 }
                 let mut lvl = 3u8;
+                let (va, vb) = (k.value(ka), k.value(kb));
+                let lowest = jw.iter().copied().fold(1.0, f64::min);
+                let sim = jaro_winkler_min(va, vb, lowest);
                 if let Some(s) = swap {
+                    // Crossed parts agree while the direct ones do not:
+                    // given/family swapped. Typos are allowed (each cross at
+                    // least at the strongest threshold) but not in the
+                    // first letter, which keeps this check cheap.
                     let s = t.col(*s);
-                    if let (Some(sa), Some(sb)) = (s.get(a), s.get(b))
-                        && sa == k.value(kb)
-                        && sb == k.value(ka)
+                    let t0 = jw.first().copied().unwrap_or(1.0);
+                    let cross = |x: &str, y: &str| {
+                        x == y
+                            || (x.chars().next() == y.chars().next()
+                                && jaro_winkler_min(x, y, t0) >= t0)
+                    };
+                    if sim < t0
+                        && let (Some(sa), Some(sb)) = (s.get(a), s.get(b))
+                        && cross(sa, vb)
+                        && cross(sb, va)
                     {
                         return lvl;
                     }
                     lvl += 1;
                 }
-                let (va, vb) = (k.value(ka), k.value(kb));
-                let sim = jaro_winkler(va, vb);
                 for &th in jw {
                     if sim >= th {
                         return lvl;
@@ -451,7 +493,7 @@ impl Compiled {
                 }
                 else_level
             }
-            Kernel::Date { key, days } => {
+            Kernel::Date { key, days, parsed } => {
                 let k = t.col(*key);
                 let (ka, kb) = (k.id(a), k.id(b));
                 if ka == NULL || kb == NULL {
@@ -461,13 +503,13 @@ impl Compiled {
                     return 1;
                 }
                 let (sa, sb) = (k.value(ka), k.value(kb));
-                match (parse_ymd(sa), parse_ymd(sb)) {
-                    (Some(x), Some(y)) => {
+                match (parsed[ka as usize], parsed[kb as usize]) {
+                    (Some((x, dx)), Some((y, dy))) => {
                         if x.0 == y.0 && x.1 == y.2 && x.2 == y.1 {
                             2
-                        } else if strsim::osa_distance(sa, sb) <= 1 {
+                        } else if within_one_edit(sa, sb) {
                             3
-                        } else if (days_from_civil(x) - days_from_civil(y)).abs() <= *days {
+                        } else if (dx - dy).abs() <= *days {
                             4
                         } else if x.0 == y.0 {
                             5
@@ -475,11 +517,11 @@ impl Compiled {
                             else_level
                         }
                     }
-                    _ if strsim::osa_distance(sa, sb) <= 1 => 3,
+                    _ if within_one_edit(sa, sb) => 3,
                     _ => else_level,
                 }
             }
-            Kernel::Email { key, local, jw } => {
+            Kernel::Email { key, local, edits } => {
                 let k = t.col(*key);
                 let (ka, kb) = (k.id(a), k.id(b));
                 if ka == NULL || kb == NULL {
@@ -495,7 +537,7 @@ impl Compiled {
                         return 2;
                     }
                 }
-                if jaro_winkler(k.value(ka), k.value(kb)) >= *jw {
+                if osa_within(k.value(ka), k.value(kb), *edits).is_some() {
                     return 3;
                 }
                 else_level
@@ -509,7 +551,10 @@ impl Compiled {
                 if ka == kb {
                     return 1;
                 }
-                let d = strsim::osa_distance(k.value(ka), k.value(kb));
+                let max_e = edits.iter().copied().max().unwrap_or(0);
+                let Some(d) = osa_within(k.value(ka), k.value(kb), max_e) else {
+                    return else_level;
+                };
                 for (i, &e) in edits.iter().enumerate() {
                     if d <= e {
                         return 2 + i as u8;
@@ -532,8 +577,10 @@ impl Compiled {
                 }
                 let c_eq = c.is_some_and(|c| c.0);
                 let p_eq = p.is_some_and(|p| p.0);
-                let fuzzy = c.is_some_and(|(_, x, y)| jaro_winkler(x, y) >= *jw)
-                    || p.is_some_and(|(_, x, y)| strsim::osa_distance(x, y) <= 1);
+                let fuzzy = || {
+                    c.is_some_and(|(_, x, y)| jaro_winkler_min(x, y, *jw) >= *jw)
+                        || p.is_some_and(|(_, x, y)| within_one_edit(x, y))
+                };
                 if city.is_some() && postcode.is_some() {
                     if c_eq && p_eq {
                         1
@@ -541,14 +588,14 @@ impl Compiled {
                         2
                     } else if c_eq {
                         3
-                    } else if fuzzy {
+                    } else if fuzzy() {
                         4
                     } else {
                         else_level
                     }
                 } else if c_eq || p_eq {
                     1
-                } else if fuzzy {
+                } else if fuzzy() {
                     2
                 } else {
                     else_level
@@ -579,7 +626,8 @@ impl Compiled {
                 if ka == kb {
                     return 2;
                 }
-                let sim = jaro_winkler(k.value(ka), k.value(kb));
+                let lowest = jw.iter().copied().fold(1.0, f64::min);
+                let sim = jaro_winkler_min(k.value(ka), k.value(kb), lowest);
                 for (i, &th) in jw.iter().enumerate() {
                     if sim >= th {
                         return 3 + i as u8;
@@ -616,13 +664,23 @@ impl Compiled {
         }
     }
 
-    /// The value whose term frequency adjusts level `level` of the pair, as
-    /// (column, value id of row `a`).
+    /// Term frequency adjusting level `level` of the pair: the relative
+    /// frequency of the more common of the two values in the level's
+    /// column, with the reference level whose u it is compared to.
     #[inline]
-    pub(crate) fn tf_value(&self, t: &Table, level: u8, a: usize) -> Option<(usize, u32)> {
+    pub(crate) fn tf_value(&self, t: &Table, level: u8, a: usize, b: usize) -> Option<(f64, u8)> {
         let c = self.tf_cols[level as usize]?;
-        let id = t.col(c).id(a);
-        (id != NULL).then_some((c, id))
+        let col = t.col(c);
+        let (x, y) = (col.id(a), col.id(b));
+        if x == NULL && y == NULL {
+            return None;
+        }
+        let tf = match (x, y) {
+            (NULL, y) => col.tf(y),
+            (x, NULL) => col.tf(x),
+            (x, y) => col.tf(x).max(col.tf(y)),
+        };
+        Some((tf, self.tf_ref[level as usize]))
     }
 }
 
@@ -637,6 +695,7 @@ pub fn jaro_winkler(a: &str, b: &str) -> f64 {
     }
 }
 
+#[allow(clippy::needless_range_loop)] // bit positions index both flags and bytes
 fn jaro_winkler_ascii(a: &[u8], b: &[u8]) -> f64 {
     // Same greedy matching as `strsim` (a scanned against b) so both paths
     // agree exactly; flags are bit sets, hence the 64-byte limit.
@@ -691,6 +750,161 @@ fn jaro_winkler_ascii(a: &[u8], b: &[u8]) -> f64 {
     jaro + 0.1 * prefix * (1.0 - jaro)
 }
 
+/// Jaro-Winkler similarity when it can reach `min`, otherwise any value
+/// below `min` (0). An upper bound from character counts (the matches can
+/// not exceed the common characters) skips the quadratic part for most
+/// dissimilar pairs.
+#[inline]
+pub(crate) fn jaro_winkler_min(a: &str, b: &str, min: f64) -> f64 {
+    if min > 0.0 && a.is_ascii() && b.is_ascii() && !a.is_empty() && !b.is_empty() {
+        let (x, y) = (a.as_bytes(), b.as_bytes());
+        let mut count = [0i16; 128];
+        for &c in x {
+            count[c as usize] += 1;
+        }
+        let mut common = 0usize;
+        for &c in y {
+            let k = &mut count[c as usize];
+            if *k > 0 {
+                *k -= 1;
+                common += 1;
+            }
+        }
+        let m = common as f64;
+        let jaro_max = (m / x.len() as f64 + m / y.len() as f64 + 1.0) / 3.0;
+        let prefix = x.iter().zip(y).take(4).take_while(|(p, q)| p == q).count() as f64;
+        let bound = if jaro_max > 0.7 {
+            jaro_max + 0.1 * prefix * (1.0 - jaro_max)
+        } else {
+            jaro_max
+        };
+        if bound < min {
+            return 0.0;
+        }
+    }
+    jaro_winkler(a, b)
+}
+
+/// Whether the optimal string alignment distance is at most 1 (one
+/// substitution, insertion, deletion or adjacent transposition), in one
+/// linear pass.
+pub fn within_one_edit(a: &str, b: &str) -> bool {
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    if !(a.is_ascii() && b.is_ascii()) {
+        return osa_distance(a, b) <= 1;
+    }
+    let (s, l) = if x.len() <= y.len() { (x, y) } else { (y, x) };
+    if l.len() - s.len() > 1 {
+        return false;
+    }
+    let p = s.iter().zip(l).take_while(|(c, d)| c == d).count();
+    if p == s.len() {
+        return true; // equal, or one appended character
+    }
+    if s.len() == l.len() {
+        // substitution at p, or transposition of p and p+1
+        s[p + 1..] == l[p + 1..]
+            || (p + 1 < s.len() && s[p] == l[p + 1] && s[p + 1] == l[p] && s[p + 2..] == l[p + 2..])
+    } else {
+        s[p..] == l[p + 1..]
+    }
+}
+
+/// The optimal string alignment distance when it is at most `k`, else
+/// `None`: a banded computation (cells within `k` of the diagonal) that
+/// stops as soon as the band exceeds `k`, so far-apart strings cost little.
+pub fn osa_within(a: &str, b: &str, k: usize) -> Option<usize> {
+    const MAX: usize = 64;
+    if a == b {
+        return Some(0);
+    }
+    if !(a.is_ascii() && b.is_ascii()) || a.len() >= MAX || b.len() >= MAX || k >= 250 {
+        let d = osa_distance(a, b);
+        return (d <= k).then_some(d);
+    }
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    let (n, m) = (x.len(), y.len());
+    if n.abs_diff(m) > k {
+        return None;
+    }
+    if k == 1 {
+        return within_one_edit(a, b).then_some(1);
+    }
+    // Rows i-2, i-1, i rotate through `rows` by index (no copying); cells
+    // are capped at k+1 so u8 suffices.
+    let big = (k + 1) as u8;
+    let mut rows = [[big; MAX]; 3];
+    for (j, v) in rows[1].iter_mut().enumerate().take(m.min(k) + 1) {
+        *v = j as u8;
+    }
+    let (mut p0, mut p1, mut p2) = (0usize, 1usize, 2usize);
+    for i in 1..=n {
+        let lo = i.saturating_sub(k).max(1);
+        let hi = (i + k).min(m);
+        rows[p2][lo - 1] = if lo == 1 && i <= k { i as u8 } else { big };
+        let mut row_min = rows[p2][lo - 1];
+        for j in lo..=hi {
+            let cost = u8::from(x[i - 1] != y[j - 1]);
+            let mut v = (rows[p1][j] + 1)
+                .min(rows[p2][j - 1] + 1)
+                .min(rows[p1][j - 1] + cost);
+            if i > 1 && j > 1 && x[i - 1] == y[j - 2] && x[i - 2] == y[j - 1] {
+                v = v.min(rows[p0][j - 2] + 1);
+            }
+            let v = v.min(big);
+            rows[p2][j] = v;
+            row_min = row_min.min(v);
+        }
+        if hi < m {
+            rows[p2][hi + 1] = big;
+        }
+        if usize::from(row_min) > k {
+            return None;
+        }
+        (p0, p1, p2) = (p1, p2, p0);
+    }
+    let d = usize::from(rows[p1][m]);
+    (d <= k).then_some(d)
+}
+
+/// Optimal string alignment distance (edits with adjacent transpositions).
+/// Short ASCII strings take an allocation-free path; others use `strsim`.
+pub fn osa_distance(a: &str, b: &str) -> usize {
+    const MAX: usize = 48;
+    if a == b {
+        return 0;
+    }
+    if !(a.is_ascii() && b.is_ascii() && a.len() < MAX && b.len() < MAX) {
+        return strsim::osa_distance(a, b);
+    }
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let (n, m) = (a.len(), b.len());
+    if n == 0 || m == 0 {
+        return n.max(m);
+    }
+    // Three rolling rows: i-2, i-1, i.
+    let mut r0 = [0usize; MAX];
+    let mut r1 = [0usize; MAX];
+    let mut r2 = [0usize; MAX];
+    for (j, x) in r1.iter_mut().enumerate().take(m + 1) {
+        *x = j;
+    }
+    for i in 1..=n {
+        r2[0] = i;
+        for j in 1..=m {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (r1[j] + 1).min(r2[j - 1] + 1).min(r1[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(r0[j - 2] + 1);
+            }
+            r2[j] = v;
+        }
+        std::mem::swap(&mut r0, &mut r1);
+        std::mem::swap(&mut r1, &mut r2);
+    }
+    r1[m]
+}
+
 /// `short` is a single character equal to the first character of `long`.
 fn is_initial_of(short: &str, long: &str) -> bool {
     let mut it = short.chars();
@@ -705,26 +919,46 @@ fn is_initial_of(short: &str, long: &str) -> bool {
 /// except tokens containing digits, which must match exactly (house
 /// numbers, flat numbers). Order free.
 pub fn soft_token_similarity(a: &str, b: &str) -> f64 {
-    let ta: Vec<&str> = a.split_whitespace().collect();
-    let tb: Vec<&str> = b.split_whitespace().collect();
-    if ta.is_empty() || tb.is_empty() {
+    // Tokens on the stack: addresses and company names have few.
+    const MAX: usize = 16;
+    fn tokens(s: &str) -> ([&str; MAX], usize) {
+        let mut t = [""; MAX];
+        let mut n = 0;
+        for w in s.split_whitespace() {
+            if n == MAX {
+                break;
+            }
+            t[n] = w;
+            n += 1;
+        }
+        (t, n)
+    }
+    let (ta, na) = tokens(a);
+    let (tb, nb) = tokens(b);
+    if na == 0 || nb == 0 {
         return 0.0;
     }
-    let sim = |x: &str, y: &str| {
-        if x == y {
-            1.0
-        } else if x.bytes().any(|c| c.is_ascii_digit()) || y.bytes().any(|c| c.is_ascii_digit()) {
-            0.0
-        } else {
-            jaro_winkler(x, y)
+    let (ta, tb) = (&ta[..na], &tb[..nb]);
+    let has_digit = |x: &str| x.bytes().any(|c| c.is_ascii_digit());
+    let mut sims = [[0f64; MAX]; MAX];
+    for (i, x) in ta.iter().enumerate() {
+        for (j, y) in tb.iter().enumerate() {
+            sims[i][j] = if x == y {
+                1.0
+            } else if has_digit(x) || has_digit(y) {
+                0.0
+            } else {
+                jaro_winkler(x, y)
+            };
         }
-    };
-    let best = |from: &[&str], to: &[&str]| -> f64 {
-        from.iter()
-            .map(|x| to.iter().map(|y| sim(x, y)).fold(0.0, f64::max))
-            .sum()
-    };
-    (best(&ta, &tb) + best(&tb, &ta)) / (ta.len() + tb.len()) as f64
+    }
+    let row: f64 = (0..na)
+        .map(|i| sims[i][..nb].iter().copied().fold(0.0, f64::max))
+        .sum();
+    let col: f64 = (0..nb)
+        .map(|j| (0..na).map(|i| sims[i][j]).fold(0.0, f64::max))
+        .sum();
+    (row + col) / (na + nb) as f64
 }
 
 /// Parses `YYYY-MM-DD` (also `YYYYMMDD`).
@@ -755,7 +989,10 @@ pub(crate) fn days_from_civil((y, m, d): (i64, u32, u32)) -> i64 {
 }
 
 /// Comparisons chosen from the populated fields (see the crate docs).
-pub(crate) fn default_comparisons(fill: &dyn Fn(ColRef) -> f64, min_fill: f64) -> Vec<ComparisonSpec> {
+pub(crate) fn default_comparisons(
+    fill: &dyn Fn(ColRef) -> f64,
+    min_fill: f64,
+) -> Vec<ComparisonSpec> {
     use CanonicalField as F;
     use ComparisonKind as K;
     let has = |f: F| fill(key_ref(f)) >= min_fill;
@@ -769,8 +1006,16 @@ pub(crate) fn default_comparisons(fill: &dyn Fn(ColRef) -> f64, min_fill: f64) -
     let mut v = Vec::new();
     match (has(F::GivenName), has(F::FamilyName)) {
         (true, true) => {
-            v.push(spec("given_name", K::Name, vec![F::GivenName, F::FamilyName]));
-            v.push(spec("family_name", K::Name, vec![F::FamilyName, F::GivenName]));
+            v.push(spec(
+                "given_name",
+                K::Name,
+                vec![F::GivenName, F::FamilyName],
+            ));
+            v.push(spec(
+                "family_name",
+                K::Name,
+                vec![F::FamilyName, F::GivenName],
+            ));
         }
         (true, false) => v.push(spec("given_name", K::Name, vec![F::GivenName])),
         (false, true) => v.push(spec("family_name", K::Name, vec![F::FamilyName])),
@@ -792,7 +1037,10 @@ pub(crate) fn default_comparisons(fill: &dyn Fn(ColRef) -> f64, min_fill: f64) -
     if has(F::AddressLine1) {
         v.push(spec("address", K::Address, vec![F::AddressLine1]));
     }
-    let loc: Vec<F> = [F::City, F::Postcode].into_iter().filter(|&f| has(f)).collect();
+    let loc: Vec<F> = [F::City, F::Postcode]
+        .into_iter()
+        .filter(|&f| has(f))
+        .collect();
     if !loc.is_empty() {
         v.push(spec("location", K::Location, loc));
     }
@@ -812,15 +1060,100 @@ mod tests {
     #[test]
     fn ascii_jaro_winkler_matches_strsim() {
         let words = [
-            "martha", "marhta", "dwayne", "duane", "dixon", "dicksonx", "a", "ab", "", "jones",
-            "johnson", "robert", "rupert", "abcdefghijklmnopqrstuvwxyz", "zyxwvutsrqponmlkjihgfedcba",
-            "aaaa", "aaab", "crate", "trace",
+            "martha",
+            "marhta",
+            "dwayne",
+            "duane",
+            "dixon",
+            "dicksonx",
+            "a",
+            "ab",
+            "",
+            "jones",
+            "johnson",
+            "robert",
+            "rupert",
+            "abcdefghijklmnopqrstuvwxyz",
+            "zyxwvutsrqponmlkjihgfedcba",
+            "aaaa",
+            "aaab",
+            "crate",
+            "trace",
         ];
         for a in words {
             for b in words {
                 let x = jaro_winkler(a, b);
                 let y = strsim::jaro_winkler(a, b);
                 assert!((x - y).abs() < 1e-12, "{a} {b}: {x} vs {y}");
+            }
+        }
+    }
+
+    #[test]
+    fn ascii_osa_matches_strsim() {
+        let words = [
+            "",
+            "a",
+            "ab",
+            "ba",
+            "abc",
+            "acb",
+            "1971-06-24",
+            "1971-05-24",
+            "1917-06-24",
+            "4011",
+            "4101",
+            "kitten",
+            "sitting",
+        ];
+        for a in words {
+            for b in words {
+                assert_eq!(osa_distance(a, b), strsim::osa_distance(a, b), "{a} {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn fast_paths_agree_with_exact_metrics() {
+        let words = [
+            "",
+            "a",
+            "ab",
+            "ba",
+            "abc",
+            "acb",
+            "abcd",
+            "1971-06-24",
+            "1971-05-24",
+            "1917-06-24",
+            "1971-06-2",
+            "4011",
+            "4101",
+            "40111",
+            "kitten",
+            "sitting",
+            "robert255@smith.net",
+            "roberta25@smith.net",
+            "martha",
+            "marhta",
+            "jones",
+            "johnson",
+        ];
+        for a in words {
+            for b in words {
+                let d = strsim::osa_distance(a, b);
+                assert_eq!(within_one_edit(a, b), d <= 1, "{a} {b}");
+                for k in 0..4 {
+                    assert_eq!(osa_within(a, b, k), (d <= k).then_some(d), "{a} {b} {k}");
+                }
+                let jw = jaro_winkler(a, b);
+                for min in [0.5, 0.8, 0.88, 0.92] {
+                    let x = jaro_winkler_min(a, b, min);
+                    assert_eq!(x >= min, jw >= min, "{a} {b} {min}");
+                    if jw >= min {
+                        assert_eq!(x, jw);
+                    }
+                }
             }
         }
     }
@@ -838,6 +1171,9 @@ mod tests {
         assert_eq!(parse_ymd("19710624"), Some((1971, 6, 24)));
         assert_eq!(parse_ymd("1971-13-24"), None);
         assert_eq!(days_from_civil((1970, 1, 1)), 0);
-        assert_eq!(days_from_civil((2000, 3, 1)) - days_from_civil((2000, 2, 28)), 2);
+        assert_eq!(
+            days_from_civil((2000, 3, 1)) - days_from_civil((2000, 2, 28)),
+            2
+        );
     }
 }

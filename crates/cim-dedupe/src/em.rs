@@ -30,7 +30,11 @@ pub(crate) const P_MAX: f64 = 1.0 - 1e-6;
 
 #[inline]
 pub(crate) fn clamp_p(p: f64) -> f64 {
-    if p.is_nan() { P_MIN } else { p.clamp(P_MIN, P_MAX) }
+    if p.is_nan() {
+        P_MIN
+    } else {
+        p.clamp(P_MIN, P_MAX)
+    }
 }
 
 /// SplitMix64: tiny, seedable, good enough for sampling pairs.
@@ -143,20 +147,23 @@ pub(crate) fn sample_u_counts(
     (counts, pairs)
 }
 
-/// u per level from counts: the share among non-null levels, clamped.
+/// u per level from counts: the share among non-null levels, a level never
+/// seen counting as half a pair (so its u reflects the sample size instead
+/// of collapsing to the clamp), clamped.
 pub(crate) fn u_from_counts(counts: &[u64]) -> Vec<f64> {
-    let total: u64 = counts.iter().skip(1).sum();
+    let seen: u64 = counts.iter().skip(1).sum();
     let k = counts.len().saturating_sub(1).max(1);
+    let total: f64 = counts.iter().skip(1).map(|&c| (c as f64).max(0.5)).sum();
     counts
         .iter()
         .enumerate()
         .map(|(l, &c)| {
             if l == 0 {
                 1.0
-            } else if total == 0 {
+            } else if seen == 0 {
                 clamp_p(1.0 / k as f64)
             } else {
-                clamp_p(c as f64 / total as f64)
+                clamp_p((c as f64).max(0.5) / total)
             }
         })
         .collect()
@@ -191,7 +198,7 @@ impl PatternTable {
         n_comps: usize,
         mask_of: &(dyn Fn(usize) -> u64 + Sync),
     ) -> Self {
-        let n_pairs = if n_comps == 0 { 0 } else { levels.len() / n_comps };
+        let n_pairs = levels.len().checked_div(n_comps).unwrap_or(0);
         const CHUNK: usize = 1 << 16;
         let maps: Vec<HashMap<(u128, u64), u64>> = (0..n_pairs.div_ceil(CHUNK))
             .into_par_iter()
@@ -210,7 +217,8 @@ impl PatternTable {
                 *all.entry(k).or_insert(0) += v;
             }
         }
-        let mut rows: Vec<(u128, u64, u64)> = all.into_iter().map(|((p, m), c)| (p, m, c)).collect();
+        let mut rows: Vec<(u128, u64, u64)> =
+            all.into_iter().map(|((p, m), c)| (p, m, c)).collect();
         rows.sort_unstable();
         Self { rows }
     }
@@ -338,7 +346,9 @@ pub(crate) fn run_em(p: &EmProblem<'_>, m0: Vec<Vec<f64>>, lambda0: f64) -> EmRe
                     .map(|&l| acc[c][l] + M_PSEUDO_COUNT)
                     .sum::<f64>();
                 for &l in &free {
-                    let new = clamp_p((acc[c][l] + M_PSEUDO_COUNT) / denom * (1.0 - fixed_mass).max(P_MIN));
+                    let new = clamp_p(
+                        (acc[c][l] + M_PSEUDO_COUNT) / denom * (1.0 - fixed_mass).max(P_MIN),
+                    );
                     delta = delta.max((new - m[c][l]).abs());
                     m[c][l] = new;
                 }
@@ -390,7 +400,13 @@ pub(crate) fn initial_m(n_levels: usize) -> Vec<f64> {
 /// Deterministic starting estimate of the match proportion among the
 /// selected patterns: the share of pairs whose comparable fields agree at
 /// the strongest level for at least half of them (at least two).
-pub(crate) fn initial_lambda(patterns: &[u128], counts: &[f64], n_comps: usize, active: &[bool]) -> f64 {
+#[allow(clippy::needless_range_loop)]
+pub(crate) fn initial_lambda(
+    patterns: &[u128],
+    counts: &[f64],
+    n_comps: usize,
+    active: &[bool],
+) -> f64 {
     let total: f64 = counts.iter().sum();
     if total <= 0.0 {
         return 0.1;
@@ -425,6 +441,7 @@ mod tests {
     /// Simulates comparison vectors from known m, u, λ and checks EM
     /// recovers them.
     #[test]
+    #[allow(clippy::needless_range_loop)]
     fn em_recovers_known_parameters() {
         let m_true = [
             vec![1.0, 0.85, 0.10, 0.05],
@@ -487,12 +504,21 @@ mod tests {
         let m0: Vec<Vec<f64>> = n_levels.iter().map(|&k| initial_m(k)).collect();
         let lambda0 = initial_lambda(&pats, &counts, 4, &active);
         let r = run_em(&prob, m0, lambda0);
-        assert!(r.converged, "EM did not converge in {} iterations", r.iterations);
+        assert!(
+            r.converged,
+            "EM did not converge in {} iterations",
+            r.iterations
+        );
         assert!((r.lambda - lambda_true).abs() < 0.01, "lambda {}", r.lambda);
         for c in 0..4 {
             for l in 1..n_levels[c] {
                 let err = (r.m[c][l] - m_true[c][l]).abs();
-                assert!(err < 0.02, "m[{c}][{l}] = {} vs {}", r.m[c][l], m_true[c][l]);
+                assert!(
+                    err < 0.02,
+                    "m[{c}][{l}] = {} vs {}",
+                    r.m[c][l],
+                    m_true[c][l]
+                );
             }
         }
     }
@@ -528,8 +554,9 @@ mod tests {
         assert_eq!(u[0], 1.0);
         assert!((u[1] - 0.1).abs() < 1e-12);
         assert!((u[3] - 0.6).abs() < 1e-12);
+        assert!((u.iter().skip(1).sum::<f64>() - 1.0).abs() < 1e-12);
         let u = u_from_counts(&[5, 0, 100]);
-        assert_eq!(u[1], P_MIN);
+        assert!((u[1] - 0.5 / 100.5).abs() < 1e-12);
     }
 
     #[test]

@@ -5,12 +5,12 @@ use arrow::record_batch::RecordBatch;
 use cim_schema::CanonicalField;
 use serde::Serialize;
 
+use crate::Error;
 use crate::blocking::eligible;
 use crate::model::{Model, probability};
 use crate::options::{BlockingRule, DedupeOptions};
 use crate::output::record_ids;
 use crate::pipeline::{self, Scorer, keys_agree};
-use crate::Error;
 
 /// One comparison's contribution.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -89,14 +89,18 @@ pub fn explain(
     let comps = pipeline::compile(&plan, &table, opts)?;
     pipeline::check_model(model, &comps)?;
     let (a, b) = (row_a.min(row_b), row_a.max(row_b));
-    let det: Vec<BlockingRule> = plan.det_rules.iter().map(|&i| plan.rules[i].clone()).collect();
+    let det: Vec<BlockingRule> = plan
+        .det_rules
+        .iter()
+        .map(|&i| plan.rules[i].clone())
+        .collect();
     let scorer = Scorer::new(&table, &comps, model, opts, det.clone());
     let mut running = model.prior_match_weight;
     let mut steps = Vec::with_capacity(comps.len());
     for (c, comp) in comps.iter().enumerate() {
         let l = comp.level(&table, a, b);
         let lp = &model.comparisons[c].levels[l as usize];
-        let tf = scorer.tf_adjustment(c, l, a);
+        let tf = scorer.tf_adjustment(c, l, a, b);
         let weight = lp.match_weight + tf;
         running += weight;
         steps.push(ComparisonStep {
@@ -124,7 +128,9 @@ pub fn explain(
     if a != b && eligible(opts.link_type, source[a], source[b]) {
         for (i, rule) in plan.rules.iter().enumerate() {
             if keys_agree(&table, rule, a, b) {
-                let size = (0..rows).filter(|&r| keys_agree(&table, rule, a, r)).count();
+                let size = (0..rows)
+                    .filter(|&r| keys_agree(&table, rule, a, r))
+                    .count();
                 if size > opts.max_block_size {
                     oversized.push((i, rule.to_string()));
                 } else {

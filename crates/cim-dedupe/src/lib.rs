@@ -55,6 +55,7 @@ mod compare;
 mod em;
 mod error;
 mod explain;
+pub mod kernels;
 pub mod model;
 mod options;
 mod output;
@@ -70,13 +71,13 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use blocking::{BlockInfo, default_rules};
-pub use compare::{jaro_winkler, soft_token_similarity};
+pub use compare::{jaro_winkler, osa_distance, osa_within, soft_token_similarity, within_one_edit};
 pub use error::Error;
 pub use explain::{ComparisonStep, Explanation, explain};
 pub use model::{ComparisonModel, EmSession, LevelParams, Model, TrainingReport, probability};
 pub use options::{
-    BlockingRule, ClusteringMethod, ClusteringOptions, ComparisonKind, ComparisonSpec, DedupeOptions,
-    DeterministicRule, FixedParam, KeyPart, LinkType, TrainingMode,
+    BlockingRule, ClusteringMethod, ClusteringOptions, ComparisonKind, ComparisonSpec,
+    DedupeOptions, DeterministicRule, FixedParam, KeyPart, LinkScore, LinkType, TrainingMode,
 };
 pub use output::{LabelledPair, pairs_batch, train_with_labels};
 pub use report::{DedupeReport, RuleOrigin, RuleReport, Timings};
@@ -158,7 +159,14 @@ pub fn dedupe(
     let prep = pipeline::prepare(
         records,
         opts,
-        model.map(|m| m.comparisons.iter().map(|c| c.spec.clone()).collect::<Vec<_>>()).as_deref(),
+        model
+            .map(|m| {
+                m.comparisons
+                    .iter()
+                    .map(|c| c.spec.clone())
+                    .collect::<Vec<_>>()
+            })
+            .as_deref(),
     )?;
     let reused = model.is_some();
     let t_train = Instant::now();
@@ -169,11 +177,19 @@ pub fn dedupe(
         }
         None => pipeline::train_prepared(&prep, opts)?,
     };
-    let train_ms = if reused { 0 } else { t_train.elapsed().as_millis() as u64 };
+    let train_ms = if reused {
+        0
+    } else {
+        t_train.elapsed().as_millis() as u64
+    };
 
     // Score every candidate pair.
     let t_score = Instant::now();
-    let det: Vec<BlockingRule> = prep.det_rules.iter().map(|&i| prep.rules[i].clone()).collect();
+    let det: Vec<BlockingRule> = prep
+        .det_rules
+        .iter()
+        .map(|&i| prep.rules[i].clone())
+        .collect();
     let scorer = pipeline::Scorer::new(&prep.table, &prep.comps, &model, opts, det);
     let nc = prep.comps.len();
     let pairs = &prep.cands.pairs;
@@ -189,9 +205,15 @@ pub fn dedupe(
             || vec![0f32; nc],
             |w, (i, &(a, b))| {
                 let lv = &prep.levels[i * nc..(i + 1) * nc];
-                let weight = scorer.weigh(lv, a as usize, w);
-                let det = scorer.deterministic(a as usize, b as usize).map(|d| d as u8);
-                let prob = if det.is_some() { 1.0 } else { model::probability(weight) };
+                let weight = scorer.weigh(lv, a as usize, b as usize, w);
+                let det = scorer
+                    .deterministic(a as usize, b as usize)
+                    .map(|d| d as u8);
+                let prob = if det.is_some() {
+                    1.0
+                } else {
+                    model::probability(weight)
+                };
                 Scored { weight, prob, det }
             },
         )
@@ -212,7 +234,15 @@ pub fn dedupe(
             deterministic: s.det.is_some(),
         })
         .collect();
-    let rescore = |a: u32, b: u32| scorer.probability(a as usize, b as usize);
+    let even = opts.clustering.link_score == LinkScore::Evidence;
+    let rescore = |a: u32, b: u32| scorer.probability(a as usize, b as usize, even);
+    let link_of = |p: f64| {
+        if even && p < 1.0 {
+            model::probability(model::weight_of(p.max(1e-300)) - model.prior_match_weight)
+        } else {
+            p
+        }
+    };
     let clusters = cluster::cluster(
         prep.table.n_rows,
         &edges,
@@ -220,6 +250,7 @@ pub fn dedupe(
         &opts.clustering,
         &prep.table.source().ids,
         &rescore,
+        &link_of,
     );
     let cluster_ms = t_cluster.elapsed().as_millis() as u64;
 
@@ -237,7 +268,7 @@ pub fn dedupe(
     for &i in &keep {
         let (a, b) = pairs[i];
         let lv = &prep.levels[i * nc..(i + 1) * nc];
-        scorer.weigh(lv, a as usize, &mut w);
+        scorer.weigh(lv, a as usize, b as usize, &mut w);
         out.left.push(a);
         out.right.push(b);
         out.levels.extend_from_slice(lv);
@@ -253,7 +284,7 @@ pub fn dedupe(
     for &c in &clusters.cluster_of_row {
         sizes[c as usize] += 1;
     }
-    let mut warnings = Vec::new();
+    let mut warnings = prep.warnings.clone();
     let rules: Vec<RuleReport> = prep
         .rules
         .iter()
@@ -294,7 +325,10 @@ pub fn dedupe(
         comparisons: out.comparisons.clone(),
         candidate_pairs_counted: prep.blocks.iter().map(|b| b.candidate_pairs).sum(),
         pairs_compared: pairs.len() as u64,
-        pairs_above_threshold: scored.iter().filter(|s| s.prob >= opts.match_threshold).count() as u64,
+        pairs_above_threshold: scored
+            .iter()
+            .filter(|s| s.prob >= opts.match_threshold)
+            .count() as u64,
         pairs_kept: out.len() as u64,
         deterministic_matches: scored.iter().filter(|s| s.det.is_some()).count() as u64,
         match_threshold: opts.match_threshold,

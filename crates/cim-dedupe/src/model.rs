@@ -14,8 +14,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::options::{ComparisonSpec, TrainingMode};
 use crate::Error;
+use crate::options::{ComparisonSpec, TrainingMode};
 
 /// Current version of the model JSON layout.
 pub const MODEL_FORMAT_VERSION: u32 = 1;
@@ -93,8 +93,6 @@ pub struct TrainingReport {
     pub em_iterations: u32,
     /// True when every session converged.
     pub converged: bool,
-    /// Wall time of training in milliseconds.
-    pub duration_ms: u64,
 }
 
 /// A trained model: reusable with `cim run --model`.

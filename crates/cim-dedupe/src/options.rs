@@ -165,7 +165,8 @@ pub struct FixedParam {
 pub enum ComparisonKind {
     /// One name part (`fields[0]`), with `fields[1]` (optional) as the part
     /// it may be swapped with. Levels: `exact` (display), `canonical` (key:
-    /// nickname, pinyin, case, accents), `swapped` (both parts crossed),
+    /// nickname, pinyin, case, accents), `swapped` (both parts crossed, each
+    /// at least at the first Jaro-Winkler threshold),
     /// `jaro_winkler_<t>` per threshold (default 0.92, 0.80), `initial`
     /// (one side is the other's initial), `else`.
     #[default]
@@ -178,7 +179,8 @@ pub enum ComparisonKind {
     /// `same_year`, `else`.
     Date,
     /// Email. Levels: `exact`, `local_part` (same local part, other
-    /// domain), `jaro_winkler_<t>` (default 0.88), `else`.
+    /// domain), `edits_<n>` (optimal string alignment distance of the whole
+    /// address at most n, default 2: typos), `else`.
     Email,
     /// Phone. Levels: `exact`, `edits_<n>` per threshold (optimal string
     /// alignment distance, default 1), `else`.
@@ -245,6 +247,22 @@ pub enum ClusteringMethod {
     BestLink,
 }
 
+/// The per-pair score averaged by `average_linkage`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkScore {
+    /// The pair's match probability (prior included): pairs that share
+    /// little information count against a merge.
+    Probability,
+    /// The probability the pair's own evidence gives at even prior odds
+    /// (`2^w' / (1 + 2^w')` with `w'` the weight without the prior): records
+    /// that are already tied together by strong links merge unless their
+    /// cross pairs *disagree*, not merely because they share few fields
+    /// (default).
+    #[default]
+    Evidence,
+}
+
 /// Options of the clustering step.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -255,6 +273,8 @@ pub struct ClusteringOptions {
     /// match probability over all their cross pairs is at least this.
     /// Default: 0.5.
     pub min_average_link: f64,
+    /// `average_linkage`: what is averaged. Default: `evidence`.
+    pub link_score: LinkScore,
     /// `average_linkage`: components up to this many records have every
     /// internal pair scored (pairs missed by blocking included); larger
     /// ones count unscored pairs as probability 0. Default: 300.
@@ -266,6 +286,7 @@ impl Default for ClusteringOptions {
         Self {
             method: ClusteringMethod::AverageLinkage,
             min_average_link: 0.5,
+            link_score: LinkScore::Evidence,
             rescore_max_component: 300,
         }
     }
@@ -299,7 +320,8 @@ pub struct DedupeOptions {
     /// comparisons are used.
     pub comparisons: Option<Vec<ComparisonSpec>>,
     /// Match probability at or above which a pair links two records.
-    /// Default: 0.9.
+    /// Default: 0.8 (measured on the dev sets: precision 1.0 on all three,
+    /// F1 flat between 0.5 and 0.95 on Febrl).
     pub match_threshold: f64,
     /// Scored pairs at or above this probability are kept for audit
     /// (`pairs.parquet`). Default: 0.05.
@@ -343,7 +365,7 @@ impl Default for DedupeOptions {
             link_type: LinkType::LinkAndDedupe,
             blocking_rules: None,
             comparisons: None,
-            match_threshold: 0.9,
+            match_threshold: 0.8,
             pairs_floor: 0.05,
             max_pairs: 100_000_000,
             max_pairs_per_rule: 50_000_000,
@@ -377,7 +399,7 @@ impl DedupeOptions {
         if self.max_block_size < 2 {
             return bad("max_block_size must be at least 2".into());
         }
-        if !(self.em_tolerance > 0.0) {
+        if self.em_tolerance.is_nan() || self.em_tolerance <= 0.0 {
             return bad("em_tolerance must be positive".into());
         }
         for f in &self.fixed {
@@ -390,10 +412,10 @@ impl DedupeOptions {
                 }
             }
         }
-        if let Some(rules) = &self.blocking_rules {
-            if rules.iter().any(|r| r.parts.is_empty()) {
-                return bad("a blocking rule needs at least one key".into());
-            }
+        if let Some(rules) = &self.blocking_rules
+            && rules.iter().any(|r| r.parts.is_empty())
+        {
+            return bad("a blocking rule needs at least one key".into());
         }
         Ok(())
     }

@@ -3,10 +3,10 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Instant;
 
 use arrow::array::{
-    Array,     ArrayRef, BooleanArray, DictionaryArray, Float32Array, Float64Array, StringArray, UInt8Array,
+    Array, ArrayRef, BooleanArray, DictionaryArray, Float32Array, Float64Array, StringArray,
+    UInt8Array,
 };
 use arrow::datatypes::{DataType, Field, Schema, UInt8Type};
 use arrow::record_batch::RecordBatch;
@@ -53,8 +53,12 @@ pub fn pairs_batch(result: &DedupeResult, records: &[RecordBatch]) -> Result<Rec
         Field::new("record_id_r", DataType::Utf8, false),
     ];
     let mut columns: Vec<ArrayRef> = vec![
-        Arc::new(StringArray::from_iter_values(p.left.iter().map(|&r| ids[r as usize]))),
-        Arc::new(StringArray::from_iter_values(p.right.iter().map(|&r| ids[r as usize]))),
+        Arc::new(StringArray::from_iter_values(
+            p.left.iter().map(|&r| ids[r as usize]),
+        )),
+        Arc::new(StringArray::from_iter_values(
+            p.right.iter().map(|&r| ids[r as usize]),
+        )),
     ];
     for c in 0..nc {
         let name = &p.comparisons[c];
@@ -67,7 +71,11 @@ pub fn pairs_batch(result: &DedupeResult, records: &[RecordBatch]) -> Result<Rec
             false,
         ));
         columns.push(Arc::new(dict));
-        fields.push(Field::new(format!("{name}_weight"), DataType::Float32, false));
+        fields.push(Field::new(
+            format!("{name}_weight"),
+            DataType::Float32,
+            false,
+        ));
         columns.push(Arc::new(Float32Array::from_iter_values(
             (0..p.len()).map(|i| p.weights[i * nc + c]),
         )));
@@ -80,9 +88,15 @@ pub fn pairs_batch(result: &DedupeResult, records: &[RecordBatch]) -> Result<Rec
     columns.push(Arc::new(UInt8Array::from(p.blocking_rule.clone())));
     fields.push(Field::new("deterministic", DataType::Boolean, false));
     columns.push(Arc::new(BooleanArray::from(
-        p.deterministic_rule.iter().map(Option::is_some).collect::<Vec<_>>(),
+        p.deterministic_rule
+            .iter()
+            .map(Option::is_some)
+            .collect::<Vec<_>>(),
     )));
-    Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?)
+    Ok(RecordBatch::try_new(
+        Arc::new(Schema::new(fields)),
+        columns,
+    )?)
 }
 
 /// One labelled pair (a line of the labels file).
@@ -107,7 +121,6 @@ pub fn train_with_labels(
     labels: &[LabelledPair],
     opts: &DedupeOptions,
 ) -> Result<Model, Error> {
-    let t0 = Instant::now();
     let prep = pipeline::prepare(records, opts, None)?;
     let ids = record_ids(records)?;
     let row_of: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, &s)| (s, i)).collect();
@@ -117,8 +130,10 @@ pub fn train_with_labels(
     let mut n_matches = 0u64;
     let mut lv = vec![0u8; nc];
     for (i, l) in labels.iter().enumerate() {
-        let (Some(&a), Some(&b)) = (row_of.get(l.record_id_l.as_str()), row_of.get(l.record_id_r.as_str()))
-        else {
+        let (Some(&a), Some(&b)) = (
+            row_of.get(l.record_id_l.as_str()),
+            row_of.get(l.record_id_r.as_str()),
+        ) else {
             return Err(Error::Config(format!(
                 "labelled pair {i}: a record id is not in the input"
             )));
@@ -141,7 +156,13 @@ pub fn train_with_labels(
             let total: f64 = c.iter().skip(1).map(|x| x + 1.0).sum();
             c.iter()
                 .enumerate()
-                .map(|(l, &x)| if l == 0 { 1.0 } else { clamp_p((x + 1.0) / total) })
+                .map(|(l, &x)| {
+                    if l == 0 {
+                        1.0
+                    } else {
+                        clamp_p((x + 1.0) / total)
+                    }
+                })
                 .collect()
         })
         .collect();
@@ -208,7 +229,6 @@ pub fn train_with_labels(
         sessions: Vec::new(),
         em_iterations: r.iterations,
         converged: r.converged,
-        duration_ms: t0.elapsed().as_millis() as u64,
     };
     Ok(pipeline::build_model(
         &prep, opts, &m, &u, &m_pinned, &u_pinned, prior, r.lambda, report,

@@ -8,14 +8,16 @@ use arrow::record_batch::RecordBatch;
 use cim_schema::MatchKey;
 use rayon::prelude::*;
 
+use crate::Error;
 use crate::blocking::{self, Candidates, RuleBlocks, rule_mask};
 use crate::compare::{self, Compiled};
 use crate::em::{self, EmProblem, PatternTable, clamp_p};
-use crate::model::{ComparisonModel, EmSession, LevelParams, MODEL_FORMAT_VERSION, Model, TrainingReport};
+use crate::model::{
+    ComparisonModel, EmSession, LevelParams, MODEL_FORMAT_VERSION, Model, TrainingReport,
+};
 use crate::options::{BlockingRule, ComparisonSpec, DedupeOptions, LinkType, TrainingMode};
 use crate::report::RuleOrigin;
 use crate::table::{self, ColRef, NULL, Table};
-use crate::Error;
 
 /// Everything computed before the model is needed.
 pub(crate) struct Prepared {
@@ -27,6 +29,8 @@ pub(crate) struct Prepared {
     /// Index in `rules` of each deterministic rule.
     pub det_rules: Vec<usize>,
     pub blocks: Vec<RuleBlocks>,
+    /// Rules left out, for the report.
+    pub warnings: Vec<String>,
     pub cands: Candidates,
     /// Level codes, `comps.len()` per candidate pair.
     pub levels: Vec<u8>,
@@ -57,7 +61,8 @@ pub(crate) fn plan(
         fills.insert(r, f);
         Ok(f)
     };
-    let (mut rules, mut origins): (Vec<BlockingRule>, Vec<RuleOrigin>) = match &opts.blocking_rules {
+    let (mut rules, mut origins): (Vec<BlockingRule>, Vec<RuleOrigin>) = match &opts.blocking_rules
+    {
         Some(r) => (r.clone(), vec![RuleOrigin::Configured; r.len()]),
         None => {
             let mut v = Vec::new();
@@ -99,13 +104,19 @@ pub(crate) fn plan(
             for k in MatchKey::ALL {
                 known.insert(ColRef::Key(k), fill(ColRef::Key(k))?);
             }
-            compare::default_comparisons(&|r| known.get(&r).copied().unwrap_or(0.0), blocking::MIN_FILL)
+            compare::default_comparisons(
+                &|r| known.get(&r).copied().unwrap_or(0.0),
+                blocking::MIN_FILL,
+            )
         }
     };
     let mut names = HashSet::new();
     for s in &specs {
         if !names.insert(s.name.as_str()) {
-            return Err(Error::Config(format!("comparison name `{}` is used twice", s.name)));
+            return Err(Error::Config(format!(
+                "comparison name `{}` is used twice",
+                s.name
+            )));
         }
     }
     if specs.len() > 32 {
@@ -132,7 +143,11 @@ pub(crate) fn intern(records: &[RecordBatch], plan: &Plan) -> Result<Table, Erro
     Table::build(records, &refs)
 }
 
-pub(crate) fn compile(plan: &Plan, table: &Table, opts: &DedupeOptions) -> Result<Vec<Compiled>, Error> {
+pub(crate) fn compile(
+    plan: &Plan,
+    table: &Table,
+    opts: &DedupeOptions,
+) -> Result<Vec<Compiled>, Error> {
     plan.specs
         .iter()
         .map(|s| Compiled::new(s, table, s.term_frequency.unwrap_or(opts.term_frequency)))
@@ -148,7 +163,23 @@ pub(crate) fn prepare(
     let plan = plan(records, opts, model_specs)?;
     let table = intern(records, &plan)?;
     let comps = compile(&plan, &table, opts)?;
-    let blocks = blocking::block_all(&table, &plan.rules, opts)?;
+    let droppable: Vec<bool> = (0..plan.rules.len())
+        .map(|i| plan.origins[i] == RuleOrigin::Default && !plan.det_rules.contains(&i))
+        .collect();
+    let (maybe_blocks, warnings) = blocking::block_all(&table, &plan.rules, &droppable, opts)?;
+    let mut rules = Vec::new();
+    let mut origins = Vec::new();
+    let mut blocks = Vec::new();
+    let mut new_index = vec![usize::MAX; plan.rules.len()];
+    for (i, b) in maybe_blocks.into_iter().enumerate() {
+        if let Some(b) = b {
+            new_index[i] = rules.len();
+            rules.push(plan.rules[i].clone());
+            origins.push(plan.origins[i]);
+            blocks.push(b);
+        }
+    }
+    let det_rules: Vec<usize> = plan.det_rules.iter().map(|&i| new_index[i]).collect();
     let cands = blocking::generate(&table, &blocks, opts.link_type);
     let block_ms = t0.elapsed().as_millis() as u64;
     let t1 = Instant::now();
@@ -170,10 +201,11 @@ pub(crate) fn prepare(
         table,
         specs: plan.specs,
         comps,
-        rules: plan.rules,
-        origins: plan.origins,
-        det_rules: plan.det_rules,
+        rules,
+        origins,
+        det_rules,
         blocks,
+        warnings,
         cands,
         levels,
         block_ms,
@@ -207,9 +239,12 @@ fn resolve_fixed(
     let mut m: Vec<Vec<Option<f64>>> = comps.iter().map(|c| vec![None; c.n_levels()]).collect();
     let mut u = m.clone();
     for f in &opts.fixed {
-        let ci = comps.iter().position(|c| c.name == f.comparison).ok_or_else(|| {
-            Error::Config(format!("fixed: unknown comparison `{}`", f.comparison))
-        })?;
+        let ci = comps
+            .iter()
+            .position(|c| c.name == f.comparison)
+            .ok_or_else(|| {
+                Error::Config(format!("fixed: unknown comparison `{}`", f.comparison))
+            })?;
         let li = comps[ci]
             .level_names
             .iter()
@@ -233,15 +268,20 @@ fn resolve_fixed(
 const MIN_SESSION_PAIRS: f64 = 50.0;
 
 /// Unsupervised training on prepared data.
+#[allow(clippy::needless_range_loop)] // [comparison][level] tables
 pub(crate) fn train_prepared(p: &Prepared, opts: &DedupeOptions) -> Result<Model, Error> {
-    let t0 = Instant::now();
     let nc = p.comps.len();
     let n_levels: Vec<usize> = p.comps.iter().map(Compiled::n_levels).collect();
     let (fixed_m, fixed_u) = resolve_fixed(&p.comps, opts)?;
 
     // u from random pairs.
-    let (u_counts, u_pairs) =
-        em::sample_u_counts(&p.table, &p.comps, opts.link_type, opts.u_sample_pairs, opts.seed);
+    let (u_counts, u_pairs) = em::sample_u_counts(
+        &p.table,
+        &p.comps,
+        opts.link_type,
+        opts.u_sample_pairs,
+        opts.seed,
+    );
     let u: Vec<Vec<f64>> = u_counts
         .iter()
         .zip(&fixed_u)
@@ -262,7 +302,10 @@ pub(crate) fn train_prepared(p: &Prepared, opts: &DedupeOptions) -> Result<Model
         let (a, b) = pairs[i];
         rule_mask(blocks, a as usize, b as usize)
     });
-    let m_pinned: Vec<Vec<bool>> = fixed_m.iter().map(|v| v.iter().map(Option::is_some).collect()).collect();
+    let m_pinned: Vec<Vec<bool>> = fixed_m
+        .iter()
+        .map(|v| v.iter().map(Option::is_some).collect())
+        .collect();
     let pin = |mut m: Vec<Vec<f64>>| {
         for (mc, fx) in m.iter_mut().zip(&fixed_m) {
             for (x, f) in mc.iter_mut().zip(fx) {
@@ -371,6 +414,39 @@ pub(crate) fn train_prepared(p: &Prepared, opts: &DedupeOptions) -> Result<Model
         }
     }
 
+    // A level seen neither among random pairs nor among candidate pairs
+    // carries no information: give it weight 0 rather than letting the
+    // pseudo-count against the u floor invent a large one.
+    let mut neutral: Vec<Vec<bool>> = n_levels.iter().map(|&k| vec![false; k]).collect();
+    for c in 0..nc {
+        for l in 1..n_levels[c] {
+            let in_candidates = pats
+                .iter()
+                .zip(&counts)
+                .any(|(&p, &n)| n > 0.0 && usize::from(em::unpack(p, c)) == l);
+            if u_counts[c][l] == 0 && !in_candidates && !m_pinned[c][l] {
+                m_final[c][l] = u[c][l];
+                neutral[c][l] = true;
+            }
+        }
+        // Keep m a distribution: rescale the other estimated levels.
+        let fixed: f64 = (1..n_levels[c])
+            .filter(|&l| m_pinned[c][l] || neutral[c][l])
+            .map(|l| m_final[c][l])
+            .sum();
+        let free: f64 = (1..n_levels[c])
+            .filter(|&l| !(m_pinned[c][l] || neutral[c][l]))
+            .map(|l| m_final[c][l])
+            .sum();
+        if free > 0.0 {
+            for l in 1..n_levels[c] {
+                if !(m_pinned[c][l] || neutral[c][l]) {
+                    m_final[c][l] = clamp_p(m_final[c][l] * (1.0 - fixed).max(em::P_MIN) / free);
+                }
+            }
+        }
+    }
+
     // The match proportion among candidates under the final m and u.
     let fin = em::run_em(
         &EmProblem {
@@ -404,9 +480,10 @@ pub(crate) fn train_prepared(p: &Prepared, opts: &DedupeOptions) -> Result<Model
         em_iterations: sessions.iter().map(|s| s.iterations).sum(),
         converged: sessions.iter().all(|s| s.converged),
         sessions,
-        duration_ms: t0.elapsed().as_millis() as u64,
     };
-    Ok(build_model(p, opts, &m_final, &u, &m_pinned, &fixed_u, prior, fin.lambda, report))
+    Ok(build_model(
+        p, opts, &m_final, &u, &m_pinned, &fixed_u, prior, fin.lambda, report,
+    ))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -471,7 +548,9 @@ pub(crate) fn build_model(
 pub(crate) fn check_model(model: &Model, comps: &[Compiled]) -> Result<(), Error> {
     model.check()?;
     if model.comparisons.len() != comps.len() {
-        return Err(Error::Model("comparison count differs from the data's".into()));
+        return Err(Error::Model(
+            "comparison count differs from the data's".into(),
+        ));
     }
     for (mc, c) in model.comparisons.iter().zip(comps) {
         let names: Vec<&str> = mc.levels.iter().map(|l| l.name.as_str()).collect();
@@ -527,16 +606,23 @@ impl<'a> Scorer<'a> {
         }
     }
 
-    /// Term-frequency adjustment (bits) of comparison `c` at `level`.
+    /// Term-frequency adjustment (bits) of comparison `c` at `level`:
+    /// `log2(u_ref / tf)`, where `tf` is the frequency of the (more common)
+    /// value and `u_ref` the u of the strongest level on that column, i.e.
+    /// how much rarer than average the agreeing value is. Applied to fuzzy
+    /// levels too, so a typo on a common value never outweighs an exact
+    /// agreement on it.
     #[inline]
-    pub(crate) fn tf_adjustment(&self, c: usize, level: u8, a: usize) -> f64 {
+    pub(crate) fn tf_adjustment(&self, c: usize, level: u8, a: usize, b: usize) -> f64 {
         if !self.tf_on[c][level as usize] {
             return 0.0;
         }
-        match self.comps[c].tf_value(self.table, level, a) {
-            Some((col, id)) => {
-                let tf = self.table.col(col).tf(id).max(em::P_MIN);
-                (self.u[c][level as usize] / tf).log2().clamp(-self.tf_max, self.tf_max)
+        match self.comps[c].tf_value(self.table, level, a, b) {
+            Some((tf, r)) => {
+                let tf = tf.max(em::P_MIN);
+                (self.u[c][r as usize] / tf)
+                    .log2()
+                    .clamp(-self.tf_max, self.tf_max)
             }
             None => 0.0,
         }
@@ -544,10 +630,10 @@ impl<'a> Scorer<'a> {
 
     /// Per-comparison weights (with TF) into `out`, returns the total.
     #[inline]
-    pub(crate) fn weigh(&self, levels: &[u8], a: usize, out: &mut [f32]) -> f64 {
+    pub(crate) fn weigh(&self, levels: &[u8], a: usize, b: usize, out: &mut [f32]) -> f64 {
         let mut total = self.prior_weight;
         for (c, &l) in levels.iter().enumerate() {
-            let w = self.weights[c][l as usize] + self.tf_adjustment(c, l, a);
+            let w = self.weights[c][l as usize] + self.tf_adjustment(c, l, a, b);
             out[c] = w as f32;
             total += w;
         }
@@ -557,18 +643,25 @@ impl<'a> Scorer<'a> {
     /// Index of the first deterministic rule the pair satisfies.
     #[inline]
     pub(crate) fn deterministic(&self, a: usize, b: usize) -> Option<usize> {
-        self.det.iter().position(|r| keys_agree(self.table, r, a, b))
+        self.det
+            .iter()
+            .position(|r| keys_agree(self.table, r, a, b))
     }
 
-    /// Match probability of any pair (used when clustering re-scores).
-    pub(crate) fn probability(&self, a: usize, b: usize) -> f64 {
+    /// Match probability of any pair (used when clustering re-scores);
+    /// with `even_prior` the prior weight is left out (odds 1:1).
+    pub(crate) fn probability(&self, a: usize, b: usize, even_prior: bool) -> f64 {
         if self.deterministic(a, b).is_some() {
             return 1.0;
         }
         let mut lv = vec![0u8; self.comps.len()];
         let mut w = vec![0f32; self.comps.len()];
         em::levels_into(self.table, self.comps, a, b, &mut lv);
-        crate::model::probability(self.weigh(&lv, a, &mut w))
+        let mut weight = self.weigh(&lv, a, b, &mut w);
+        if even_prior {
+            weight -= self.prior_weight;
+        }
+        crate::model::probability(weight)
     }
 }
 
@@ -584,7 +677,10 @@ pub(crate) fn keys_agree(table: &Table, rule: &BlockingRule, a: usize, b: usize)
             None => x == y,
             Some(n) => {
                 let n = n as usize;
-                col.value(x).chars().take(n).eq(col.value(y).chars().take(n))
+                col.value(x)
+                    .chars()
+                    .take(n)
+                    .eq(col.value(y).chars().take(n))
             }
         }
     })

@@ -104,7 +104,6 @@ impl StrCol {
         }
         f64::from(self.counts[id as usize]) / f64::from(self.non_null)
     }
-
 }
 
 /// The interned columns needed by one run.
@@ -191,5 +190,9 @@ pub(crate) fn fill_rate(records: &[RecordBatch], r: ColRef) -> Result<f64, Error
         rows += a.len();
         filled += a.iter().flatten().filter(|s| !s.trim().is_empty()).count();
     }
-    Ok(if rows == 0 { 0.0 } else { filled as f64 / rows as f64 })
+    Ok(if rows == 0 {
+        0.0
+    } else {
+        filled as f64 / rows as f64
+    })
 }

@@ -152,7 +152,10 @@ pub fn simple_keys(fields: &BTreeMap<CanonicalField, String>) -> BTreeMap<MatchK
     put(K::FullName, tokens.join(" "));
     put(K::GivenPhonetic, soundex(&given));
     put(K::FamilyPhonetic, soundex(&family));
-    put(K::GivenInitial, given.chars().next().map(String::from).unwrap_or_default());
+    put(
+        K::GivenInitial,
+        given.chars().next().map(String::from).unwrap_or_default(),
+    );
     let han: String = [get(F::FamilyName), get(F::GivenName), get(F::FullName)]
         .concat()
         .chars()
@@ -162,9 +165,15 @@ pub fn simple_keys(fields: &BTreeMap<CanonicalField, String>) -> BTreeMap<MatchK
     put(K::GivenName, given);
     put(K::FamilyName, family);
     let email = get(F::Email).trim().to_lowercase();
-    put(K::EmailLocal, email.split('@').next().unwrap_or("").to_string());
+    put(
+        K::EmailLocal,
+        email.split('@').next().unwrap_or("").to_string(),
+    );
     put(K::Email, email);
-    put(K::Phone, get(F::Phone).chars().filter(char::is_ascii_digit).collect());
+    put(
+        K::Phone,
+        get(F::Phone).chars().filter(char::is_ascii_digit).collect(),
+    );
     if let Some(d) = iso_date(get(F::DateOfBirth)) {
         put(K::BirthYear, d[..4].to_string());
         put(K::Dob, d);
@@ -178,7 +187,10 @@ pub fn simple_keys(fields: &BTreeMap<CanonicalField, String>) -> BTreeMap<MatchK
             .unwrap_or("")
             .to_string(),
     );
-    put(K::Address, fold(&format!("{line1} {}", get(F::AddressLine2))));
+    put(
+        K::Address,
+        fold(&format!("{line1} {}", get(F::AddressLine2))),
+    );
     put(K::City, fold(get(F::City)));
     put(K::Postcode, fold(get(F::Postcode)).replace(' ', ""));
     put(K::Country, fold(get(F::Country)));
@@ -221,20 +233,233 @@ pub fn batch(records: &[TestRecord]) -> RecordBatch {
         string_array((0..n).map(|_| None::<&str>)),
     ];
     for f in CanonicalField::ALL {
-        cols.push(string_array(records.iter().map(|r| r.fields.get(&f).map(String::as_str))));
-        cols.push(Arc::new(UInt8Array::from_iter_values(records.iter().map(|r| {
-            if r.fields.contains_key(&f) {
-                FieldStatus::Valid.code()
-            } else {
-                FieldStatus::Missing.code()
-            }
-        }))));
+        cols.push(string_array(
+            records.iter().map(|r| r.fields.get(&f).map(String::as_str)),
+        ));
+        cols.push(Arc::new(UInt8Array::from_iter_values(records.iter().map(
+            |r| {
+                if r.fields.contains_key(&f) {
+                    FieldStatus::Valid.code()
+                } else {
+                    FieldStatus::Missing.code()
+                }
+            },
+        ))));
     }
     for k in MatchKey::ALL {
-        cols.push(string_array(keys.iter().map(|m| m.get(&k).map(String::as_str))));
+        cols.push(string_array(
+            keys.iter().map(|m| m.get(&k).map(String::as_str)),
+        ));
     }
     cols.push(string_array((0..n).map(|_| None::<&str>)));
     RecordBatch::try_new(normalized_schema(), cols).expect("columns follow normalized_schema")
+}
+
+/// Synthetic people for benchmarks: `n` records, about `dup_share` of
+/// them noisy duplicates (typos, swapped names, missing or changed fields)
+/// of earlier ones. Deterministic for a seed. Returns the records and the
+/// true entity of each.
+pub fn synthetic(n: usize, dup_share: f64, seed: u64) -> (Vec<TestRecord>, Vec<u32>) {
+    const GIVEN: &[&str] = &[
+        "james",
+        "mary",
+        "robert",
+        "patricia",
+        "john",
+        "jennifer",
+        "michael",
+        "linda",
+        "david",
+        "elizabeth",
+        "william",
+        "barbara",
+        "richard",
+        "susan",
+        "joseph",
+        "jessica",
+        "thomas",
+        "sarah",
+        "charles",
+        "karen",
+        "olivia",
+        "noah",
+        "amelia",
+        "oliver",
+        "isla",
+        "jack",
+        "ava",
+        "harry",
+        "mia",
+        "george",
+        "wei",
+        "li",
+        "fang",
+        "min",
+        "hui",
+        "lucas",
+        "emma",
+        "liam",
+    ];
+    const FAMILY: &[&str] = &[
+        "smith",
+        "johnson",
+        "williams",
+        "brown",
+        "jones",
+        "garcia",
+        "miller",
+        "davis",
+        "rodriguez",
+        "martinez",
+        "hernandez",
+        "lopez",
+        "wilson",
+        "anderson",
+        "thomas",
+        "taylor",
+        "moore",
+        "jackson",
+        "martin",
+        "lee",
+        "thompson",
+        "white",
+        "harris",
+        "clark",
+        "lewis",
+        "walker",
+        "hall",
+        "young",
+        "allen",
+        "king",
+        "wright",
+        "scott",
+        "green",
+        "baker",
+        "adams",
+        "nelson",
+        "zhang",
+        "wang",
+        "chen",
+        "liu",
+        "yang",
+        "huang",
+        "zhao",
+        "wu",
+        "zhou",
+        "xu",
+        "sun",
+    ];
+    const CITY: &[&str] = &[
+        "london",
+        "leeds",
+        "york",
+        "bath",
+        "hull",
+        "bristol",
+        "derby",
+        "exeter",
+        "oxford",
+        "cambridge",
+        "norwich",
+        "durham",
+        "chester",
+        "lincoln",
+        "carlisle",
+        "preston",
+    ];
+    let mut state = seed ^ 0x5DEE_CE66_D1CE_4E5B;
+    let mut next = move || {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    let mut pick = |k: usize| (next() % k as u64) as usize;
+    let typo = |s: &str, at: usize| -> String {
+        let mut c: Vec<char> = s.chars().collect();
+        if c.len() > 2 {
+            let i = 1 + at % (c.len() - 1);
+            c.swap(i - 1, i);
+        }
+        c.into_iter().collect()
+    };
+    let mut recs: Vec<TestRecord> = Vec::with_capacity(n);
+    let mut truth: Vec<u32> = Vec::with_capacity(n);
+    let mut entities = 0u32;
+    for i in 0..n {
+        let dup = i > 0 && (pick(10_000) as f64) < dup_share * 10_000.0;
+        if dup {
+            let j = pick(i);
+            let mut r = recs[j].clone();
+            r.record_id = format!("syn:{i}");
+            r.source = format!("s{}", pick(2));
+            match pick(5) {
+                0 => {
+                    let g = r
+                        .fields
+                        .get(&CanonicalField::GivenName)
+                        .cloned()
+                        .unwrap_or_default();
+                    r.fields
+                        .insert(CanonicalField::GivenName, typo(&g, pick(8)));
+                }
+                1 => {
+                    let f = r
+                        .fields
+                        .get(&CanonicalField::FamilyName)
+                        .cloned()
+                        .unwrap_or_default();
+                    r.fields
+                        .insert(CanonicalField::FamilyName, typo(&f, pick(8)));
+                }
+                2 => {
+                    r.fields.remove(&CanonicalField::Email);
+                }
+                3 => {
+                    r.fields
+                        .insert(CanonicalField::City, CITY[pick(CITY.len())].into());
+                }
+                _ => {
+                    let g = r.fields.remove(&CanonicalField::GivenName);
+                    let f = r.fields.remove(&CanonicalField::FamilyName);
+                    if let (Some(g), Some(f)) = (g, f) {
+                        r.fields.insert(CanonicalField::GivenName, f);
+                        r.fields.insert(CanonicalField::FamilyName, g);
+                    }
+                }
+            }
+            recs.push(r);
+            truth.push(truth[j]);
+        } else {
+            let g = GIVEN[pick(GIVEN.len())];
+            let f = FAMILY[pick(FAMILY.len())];
+            let dob = format!(
+                "{}-{:02}-{:02}",
+                1930 + pick(80),
+                1 + pick(12),
+                1 + pick(28)
+            );
+            recs.push(
+                TestRecord::new(format!("syn:{i}"), format!("s{}", pick(2)))
+                    .field(CanonicalField::GivenName, g)
+                    .field(CanonicalField::FamilyName, f)
+                    .field(CanonicalField::DateOfBirth, dob)
+                    .field(CanonicalField::City, CITY[pick(CITY.len())])
+                    .field(
+                        CanonicalField::Email,
+                        format!("{g}.{f}{}@mail.example", pick(1000)),
+                    )
+                    .field(
+                        CanonicalField::Postcode,
+                        format!("{}{}", ["ab", "cd", "ef", "gh"][pick(4)], pick(100)),
+                    ),
+            );
+            truth.push(entities);
+            entities += 1;
+        }
+    }
+    (recs, truth)
 }
 
 #[cfg(test)]
@@ -258,7 +483,11 @@ mod tests {
             .field(CanonicalField::FamilyName, "Zhang")
             .field(CanonicalField::DateOfBirth, "19800102")]);
         assert_eq!(b.schema(), normalized_schema());
-        let k = simple_keys(&TestRecord::new("x", "s").field(CanonicalField::DateOfBirth, "02/01/1980").fields);
+        let k = simple_keys(
+            &TestRecord::new("x", "s")
+                .field(CanonicalField::DateOfBirth, "02/01/1980")
+                .fields,
+        );
         assert_eq!(k[&MatchKey::Dob], "1980-01-02");
     }
 }

@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, StringBuilder, UInt64Builder};
@@ -121,6 +122,8 @@ pub(crate) struct Assembler {
     pub report: SourceReport,
 }
 
+const SOURCE_KEY: usize = 0;
+
 fn field_index(f: CanonicalField) -> usize {
     CanonicalField::ALL
         .iter()
@@ -130,6 +133,7 @@ fn field_index(f: CanonicalField) -> usize {
 
 impl Assembler {
     pub fn new(opts: &SourceOptions) -> Self {
+        debug_assert_eq!(CanonicalField::ALL[SOURCE_KEY], CanonicalField::SourceKey);
         Self {
             source: opts.name.clone(),
             mapping: opts
@@ -312,26 +316,31 @@ impl RowSink for Assembler {
                     .flat_map(|(n, v)| [Some(n.as_str()), v.as_deref()]),
             ),
         };
-        let key_fi = field_index(CanonicalField::SourceKey);
-        let record_id = match canon[key_fi].as_deref().filter(|k| !k.trim().is_empty()) {
+        let b = &mut self.b;
+        // Ids and hashes are written straight into the builders (no
+        // per-row allocation).
+        match canon[SOURCE_KEY]
+            .as_deref()
+            .filter(|k| !k.trim().is_empty())
+        {
             Some(key) => {
-                let id = RecordId::from_key(&self.source, key).0;
+                let _ = write!(b.record_id, "{}:{key}", self.source);
                 if self.keep_all {
                     let n = self.key_seen.entry(xxh3_64(key.as_bytes())).or_insert(0);
-                    let id = if *n == 0 { id } else { format!("{id}~{n}") };
+                    if *n > 0 {
+                        let _ = write!(b.record_id, "~{n}");
+                    }
                     *n += 1;
-                    id
-                } else {
-                    id
                 }
+                b.record_id.append_value("");
             }
             None => {
                 let n = self.content_seen.entry(hash).or_insert(0);
-                let id = RecordId::from_content(&self.source, hash, *n).0;
+                b.record_id
+                    .append_value(RecordId::from_content(&self.source, hash, *n).0);
                 *n += 1;
-                id
             }
-        };
+        }
         let extra = if self.keep_extra {
             let m: BTreeMap<&str, &str> = resolved
                 .extra
@@ -347,12 +356,11 @@ impl RowSink for Assembler {
         } else {
             None
         };
-        let b = &mut self.b;
-        b.record_id.append_value(&record_id);
         b.source.append_value(&self.source);
         b.file.append_value(&self.file);
         b.line.append_value(row.line);
-        b.row_hash.append_value(format!("{hash:016x}"));
+        let _ = write!(b.row_hash, "{hash:016x}");
+        b.row_hash.append_value("");
         b.extra.append_option(extra);
         for (builder, v) in b.fields.iter_mut().zip(&canon) {
             builder.append_option(v.as_deref());

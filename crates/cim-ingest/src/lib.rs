@@ -21,6 +21,23 @@
 //! Duplicate header names are an error ([`Error::DuplicateColumn`]): which
 //! of the two a mapping means cannot be guessed; `csv.column_names`
 //! renames them.
+//!
+//! Provenance of each accepted row: `record_id` is `<source>:<key>` when
+//! `source_key` is mapped and non-empty (with `~n` for repeats under
+//! `keep_all`), else `<source>:#<row hash>` with `~n` for identical rows;
+//! `line` is the physical line where a CSV record or JSON line starts, or
+//! the 1-based row number in Parquet/Arrow; `row_hash` covers the row's
+//! values in column order (for JSON Lines: path and value pairs in path
+//! order, since objects have no fixed columns).
+//!
+//! CSV is parsed with `csv-core` over a buffer this crate owns, which lets
+//! it keep each record's raw bytes for the quarantine and recover from an
+//! unbalanced quote: the line holding the quote is quarantined
+//! (`unterminated_quote`) and parsing resumes on the next line, both when
+//! the quote is still open at end of file (or past the record size limit)
+//! and when closing it took a record of the wrong width over several lines.
+//! Memory per source is bounded by the batch and the largest allowed
+//! record, plus 16 bytes per distinct keyless row (occurrence numbering).
 
 mod assemble;
 mod columnar;

@@ -42,14 +42,21 @@ pub struct SourceOptions {
     /// Options for delimited text files. Default: see [`CsvOptions`].
     pub csv: CsvOptions,
     /// Canonical field -> source column(s). Unmapped columns go to `extra`.
-    /// For JSON Lines a column is a dotted path (`address.city`); for Parquet
-    /// and Arrow struct columns too. Default: empty.
+    /// A column name matches exactly, else uniquely after trimming and
+    /// ignoring ASCII case. For JSON Lines a column is a dotted path
+    /// (`address.city`; absent in a line = null, so paths cannot be checked
+    /// up front); Parquet and Arrow struct fields are addressed the same way.
+    /// Default: empty.
     pub columns: BTreeMap<CanonicalField, ColumnSource>,
     /// Canonical fields that must be non-empty; rows without them are
     /// quarantined as `missing_required`. Each must be mapped. Default: none.
     pub required: Vec<CanonicalField>,
-    /// Largest accepted field, in bytes (after decoding to UTF-8); longer
-    /// fields quarantine the row as `field_too_large`. Default: 65536.
+    /// Largest accepted field, in bytes as read (UTF-8 bytes for UTF-16
+    /// input, JSON values and Parquet/Arrow columns); longer fields
+    /// quarantine the row as `field_too_large`. A CSV record longer than
+    /// about twice the column count times this (at least 1 MiB), or a JSON
+    /// line longer than 64 times this (at least 1 MiB), is skipped to the
+    /// end of its line without being held in memory. Default: 65536.
     pub max_field_bytes: usize,
     /// Keep unmapped columns in the `extra` JSON column. Default: `true`.
     pub keep_extra: bool,
@@ -208,4 +215,44 @@ pub enum DuplicateKeyPolicy {
     /// Keep the first row read (smallest file, then line); quarantine the
     /// later ones as `duplicate_key`.
     Quarantine,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deserialises_with_defaults_and_rejects_unknown_fields() {
+        let o: SourceOptions = serde_json::from_str(
+            r#"{"name": "febrl", "path": "febrl.csv", "encoding": "gbk",
+                "csv": {"delimiter": ";", "has_header": false},
+                "columns": {"given_name": "given", "address_line1": ["street_number", "address_1"]},
+                "required": ["given_name"], "duplicate_keys": "keep_all"}"#,
+        )
+        .unwrap();
+        assert_eq!(o.csv.delimiter, Some(';'));
+        assert!(!o.csv.has_header);
+        assert_eq!(o.csv.quote, '"');
+        assert_eq!(o.max_field_bytes, DEFAULT_MAX_FIELD_BYTES);
+        assert_eq!(o.format, Format::Auto);
+        assert_eq!(o.duplicate_keys, DuplicateKeyPolicy::KeepAll);
+        assert_eq!(
+            o.columns[&CanonicalField::GivenName],
+            ColumnSource::One("given".into())
+        );
+        assert_eq!(
+            o.columns[&CanonicalField::AddressLine1].columns(),
+            ["street_number".to_owned(), "address_1".to_owned()]
+        );
+        let err = serde_json::from_str::<SourceOptions>(r#"{"name": "x", "delimiter": ","}"#)
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("unknown field `delimiter`"),
+            "{err}"
+        );
+        let f: Format = serde_json::from_str(r#""arrow_ipc""#).unwrap();
+        assert_eq!(f, Format::ArrowIpc);
+        let back = serde_json::to_string(&o).unwrap();
+        assert_eq!(serde_json::from_str::<SourceOptions>(&back).unwrap(), o);
+    }
 }

@@ -65,8 +65,25 @@ pub fn address_key(text: &str, opts: &NormalizeOptions) -> String {
 
 /// Tokens after which a number is a unit, not the house number.
 const UNIT_WORDS: &[&str] = &[
-    "apt", "apartment", "unit", "flat", "suite", "ste", "room", "rm", "floor", "fl", "level",
-    "lvl", "box", "bldg", "building", "lot", "shop", "tower", "block",
+    "apt",
+    "apartment",
+    "unit",
+    "flat",
+    "suite",
+    "ste",
+    "room",
+    "rm",
+    "floor",
+    "fl",
+    "level",
+    "lvl",
+    "box",
+    "bldg",
+    "building",
+    "lot",
+    "shop",
+    "tower",
+    "block",
 ];
 
 /// Parses a house-number token: digits with an optional letter (`12`,
@@ -296,37 +313,59 @@ pub fn postcode(raw: &str, country: Option<&str>) -> FieldNorm {
         }
         Some("CA") => {
             if is_ca(b) {
-                valid(format!("{} {}", &compact[..3], &compact[3..]), compact.clone())
+                valid(
+                    format!("{} {}", &compact[..3], &compact[3..]),
+                    compact.clone(),
+                )
             } else {
                 invalid()
             }
         }
         Some("NL") => {
-            if b.len() == 6 && b[..4].iter().all(u8::is_ascii_digit) && b[4..].iter().all(u8::is_ascii_uppercase) {
-                valid(format!("{} {}", &compact[..4], &compact[4..]), compact.clone())
+            if b.len() == 6
+                && b[..4].iter().all(u8::is_ascii_digit)
+                && b[4..].iter().all(u8::is_ascii_uppercase)
+            {
+                valid(
+                    format!("{} {}", &compact[..4], &compact[4..]),
+                    compact.clone(),
+                )
             } else {
                 invalid()
             }
         }
         Some("JP") => {
             if all_digits && b.len() == 7 {
-                valid(format!("{}-{}", &compact[..3], &compact[3..]), compact.clone())
+                valid(
+                    format!("{}-{}", &compact[..3], &compact[3..]),
+                    compact.clone(),
+                )
             } else {
                 invalid()
             }
         }
         Some("CN" | "IN" | "SG" | "RU" | "BY" | "KZ" | "VN" | "RO" | "CO" | "EC") => digits_only(6),
-        Some("AU" | "NZ" | "AT" | "BE" | "CH" | "DK" | "NO" | "HU" | "PH" | "ZA" | "LU" | "BG" | "CY" | "GE" | "AM") => digits_only(4),
-        Some("DE" | "FR" | "IT" | "ES" | "FI" | "MX" | "MY" | "TH" | "ID" | "KR" | "HR" | "EE" | "GT" | "DZ" | "MA" | "SA" | "EG" | "UA" | "TR" | "PK" | "LK" | "KW" | "JO" | "ME" | "RS" | "BA") => {
-            digits_only(5)
-        }
+        Some(
+            "AU" | "NZ" | "AT" | "BE" | "CH" | "DK" | "NO" | "HU" | "PH" | "ZA" | "LU" | "BG"
+            | "CY" | "GE" | "AM",
+        ) => digits_only(4),
+        Some(
+            "DE" | "FR" | "IT" | "ES" | "FI" | "MX" | "MY" | "TH" | "ID" | "KR" | "HR" | "EE"
+            | "GT" | "DZ" | "MA" | "SA" | "EG" | "UA" | "TR" | "PK" | "LK" | "KW" | "JO" | "ME"
+            | "RS" | "BA",
+        ) => digits_only(5),
         _ => {
             if is_uk(b) {
                 let (o, i) = compact.split_at(compact.len() - 3);
                 valid(format!("{o} {i}"), compact.clone())
             } else if is_ca(b) {
-                valid(format!("{} {}", &compact[..3], &compact[3..]), compact.clone())
-            } else if (3..=10).contains(&compact.chars().count()) && compact.bytes().any(|x| x.is_ascii_digit()) {
+                valid(
+                    format!("{} {}", &compact[..3], &compact[3..]),
+                    compact.clone(),
+                )
+            } else if (3..=10).contains(&compact.chars().count())
+                && compact.bytes().any(|x| x.is_ascii_digit())
+            {
                 valid(generic_display.clone(), compact.clone())
             } else {
                 invalid()

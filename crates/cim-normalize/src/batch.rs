@@ -9,6 +9,7 @@ use chrono::Datelike;
 use cim_schema::batch::opt_str;
 use cim_schema::{CanonicalField, FieldStatus, MatchKey, col, normalized_schema};
 
+use crate::FieldNorm;
 use crate::address::{address, city, country, country_code, postcode, region};
 use crate::company::company;
 use crate::date::{date_with_reference, datetime_with_reference};
@@ -17,8 +18,7 @@ use crate::error::Error;
 use crate::misc::{gender, national_id, source_key};
 use crate::name::person_name;
 use crate::options::{NormalizeOptions, SourceHints};
-use crate::phone::phone;
-use crate::FieldNorm;
+use crate::phone::{PhoneCache, phone_cached};
 
 const PROVENANCE: [&str; 6] = [
     col::RECORD_ID,
@@ -119,18 +119,23 @@ pub fn normalize_batch(
     for f in CanonicalField::ALL {
         let array = column(raw, f.name())?;
         check_type(array, f.name(), &DataType::Utf8)?;
-        inputs.push(array.as_any().downcast_ref::<StringArray>().ok_or_else(|| {
-            Error::ColumnType {
-                column: f.name().to_string(),
-                found: array.data_type().to_string(),
-                expected: DataType::Utf8.to_string(),
-            }
-        })?);
+        inputs.push(
+            array
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .ok_or_else(|| Error::ColumnType {
+                    column: f.name().to_string(),
+                    found: array.data_type().to_string(),
+                    expected: DataType::Utf8.to_string(),
+                })?,
+        );
     }
 
     let n = raw.num_rows();
     let reference = opts.reference_date_or_today();
     let default_country = hints.default_country.as_deref().and_then(country_code);
+    // Hints may name the region ("China", "UK") as well as code it.
+    let phone_region = hints.phone_region.as_deref().and_then(country_code);
     let mut displays: Vec<StringBuilder> = (0..N_FIELDS)
         .map(|_| StringBuilder::with_capacity(n, n * 12))
         .collect();
@@ -139,10 +144,18 @@ pub fn normalize_batch(
         .map(|_| StringBuilder::with_capacity(n, n * 8))
         .collect();
     let mut issues = StringBuilder::with_capacity(n, n * 4);
+    let mut phones = PhoneCache::default();
 
     for i in 0..n {
         let get = |f: CanonicalField| opt_str(inputs[f as usize], i);
-        let row = normalize_row(&get, hints, opts, reference, default_country);
+        let ctx = RowContext {
+            hints,
+            opts,
+            reference,
+            default_country,
+            phone_region,
+        };
+        let row = normalize_row(&get, &ctx, &mut phones);
         let mut issue_text = String::new();
         for (f, (display, status, issue)) in CanonicalField::ALL.iter().zip(row.fields) {
             displays[*f as usize].append_option(display);
@@ -173,17 +186,32 @@ pub fn normalize_batch(
     Ok(RecordBatch::try_new(schema, columns)?)
 }
 
-fn normalize_row<'a>(
-    get: &impl Fn(CanonicalField) -> Option<&'a str>,
-    hints: &SourceHints,
-    opts: &NormalizeOptions,
+/// What every row of a batch shares.
+struct RowContext<'h> {
+    hints: &'h SourceHints,
+    opts: &'h NormalizeOptions,
     reference: chrono::NaiveDate,
     default_country: Option<&'static str>,
+    phone_region: Option<&'static str>,
+}
+
+fn normalize_row<'a>(
+    get: &impl Fn(CanonicalField) -> Option<&'a str>,
+    ctx: &RowContext<'_>,
+    phones: &mut PhoneCache,
 ) -> Row {
+    let RowContext {
+        hints,
+        opts,
+        reference,
+        default_country,
+        phone_region,
+    } = *ctx;
     use CanonicalField as F;
     use MatchKey as K;
     let mut row = Row::new();
-    let text = |f: F, norm: &dyn Fn(&str) -> FieldNorm| get(f).map_or_else(FieldNorm::missing, norm);
+    let text =
+        |f: F, norm: &dyn Fn(&str) -> FieldNorm| get(f).map_or_else(FieldNorm::missing, norm);
 
     row.set(F::SourceKey, text(F::SourceKey, &source_key), None);
 
@@ -195,7 +223,13 @@ fn normalize_row<'a>(
         ctry.key = default_country.map(str::to_owned);
     }
 
-    let names = person_name(get(F::FullName), get(F::GivenName), get(F::MiddleName), get(F::FamilyName), opts);
+    let names = person_name(
+        get(F::FullName),
+        get(F::GivenName),
+        get(F::MiddleName),
+        get(F::FamilyName),
+        opts,
+    );
     row.set(F::FullName, names.full_name, Some(K::FullName));
     row.set(F::GivenName, names.given_name, Some(K::GivenName));
     row.set(F::MiddleName, names.middle_name, None);
@@ -213,8 +247,8 @@ fn normalize_row<'a>(
     }
 
     if let Some(raw) = get(F::Phone) {
-        let region = hints.phone_region.as_deref().or(row_country.as_deref());
-        let p = phone(raw, region);
+        let region = phone_region.or(row_country.as_deref());
+        let p = phone_cached(raw, region, Some(phones));
         row.key(K::Phone, p.key);
         row.set_raw(F::Phone, p.display, p.status, p.issue);
     }
@@ -244,7 +278,11 @@ fn normalize_row<'a>(
         Some(K::Postcode),
     );
     row.set(F::Country, ctry, Some(K::Country));
-    row.set(F::Company, text(F::Company, &|s| company(s, opts)), Some(K::Company));
+    row.set(
+        F::Company,
+        text(F::Company, &|s| company(s, opts)),
+        Some(K::Company),
+    );
     row.set(
         F::NationalId,
         text(F::NationalId, &|s| national_id(s, row_country.as_deref())),

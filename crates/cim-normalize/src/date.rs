@@ -65,8 +65,29 @@ const MONTHS: &[(&str, u32)] = &[
 ];
 
 const IGNORED_WORDS: &[&str] = &[
-    "st", "nd", "rd", "th", "of", "the", "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri",
-    "sat", "sun", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    "st",
+    "nd",
+    "rd",
+    "th",
+    "of",
+    "the",
+    "mon",
+    "tue",
+    "tues",
+    "wed",
+    "thu",
+    "thur",
+    "thurs",
+    "fri",
+    "sat",
+    "sun",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
 ];
 
 fn month_of(word: &str) -> Option<u32> {
@@ -148,7 +169,10 @@ pub fn parse_date(
             if tok.len() > 8 || nums.len() == 3 {
                 return Err(reason::UNPARSEABLE_DATE);
             }
-            nums.push((tok.parse().map_err(|_| reason::UNPARSEABLE_DATE)?, tok.len()));
+            nums.push((
+                tok.parse().map_err(|_| reason::UNPARSEABLE_DATE)?,
+                tok.len(),
+            ));
         } else if c.is_alphabetic() {
             let mut end = i + c.len_utf8();
             while let Some(&(j, d)) = iter.peek() {
@@ -236,7 +260,13 @@ pub fn parse_date(
 /// (1900-01-01, 1970-01-01: `placeholder_date`). All-zero values
 /// (`00/00/0000`, `0000-00-00`) are missing.
 pub fn date(raw: &str, order: DateOrder, excel_dates: bool, opts: &NormalizeOptions) -> DateNorm {
-    date_with_reference(raw, order, excel_dates, opts, opts.reference_date_or_today())
+    date_with_reference(
+        raw,
+        order,
+        excel_dates,
+        opts,
+        opts.reference_date_or_today(),
+    )
 }
 
 pub(crate) fn date_with_reference(
@@ -247,10 +277,7 @@ pub(crate) fn date_with_reference(
     reference: NaiveDate,
 ) -> DateNorm {
     let cleaned = clean(raw);
-    if is_placeholder(&cleaned, false)
-        || cleaned
-            .chars()
-            .all(|c| c == '0' || !c.is_alphanumeric())
+    if is_placeholder(&cleaned, false) || cleaned.chars().all(|c| c == '0' || !c.is_alphanumeric())
     {
         return DateNorm {
             display: None,

@@ -96,7 +96,9 @@ const PLACEHOLDER_DOMAINS: &[&str] = &[
 ];
 
 /// Common mistypings of `.com` as a top-level domain.
-const COM_TYPOS: &[&str] = &["con", "cmo", "comm", "cpm", "ocm", "vom", "xom", "coom", "cim"];
+const COM_TYPOS: &[&str] = &[
+    "con", "cmo", "comm", "cpm", "ocm", "vom", "xom", "coom", "cim",
+];
 
 fn local_ok(local: &str) -> bool {
     !local.is_empty()
@@ -105,7 +107,9 @@ fn local_ok(local: &str) -> bool {
         && !local.ends_with('.')
         && !local.contains("..")
         && local.chars().all(|c| {
-            c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c) || (!c.is_ascii() && !c.is_whitespace() && !c.is_control())
+            c.is_alphanumeric()
+                || "!#$%&'*+-/=?^_`{|}~.".contains(c)
+                || (!c.is_ascii() && !c.is_whitespace() && !c.is_control())
         })
 }
 
@@ -153,13 +157,20 @@ fn unwrap_address(cleaned: &str) -> String {
         s = &s[a + 1..b];
     }
     let s = s.trim();
-    let s = if s.get(..7).is_some_and(|p| p.eq_ignore_ascii_case("mailto:")) {
+    let s = if s
+        .get(..7)
+        .is_some_and(|p| p.eq_ignore_ascii_case("mailto:"))
+    {
         &s[7..]
     } else {
         s
     };
     let s = s.trim_matches(|c: char| {
-        c.is_whitespace() || matches!(c, '"' | '\'' | ',' | ';' | '.' | '(' | ')' | '[' | ']' | '<' | '>')
+        c.is_whitespace()
+            || matches!(
+                c,
+                '"' | '\'' | ',' | ';' | '.' | '(' | ')' | '[' | ']' | '<' | '>'
+            )
     });
     lower(s)
 }
@@ -201,7 +212,11 @@ pub fn email(raw: &str, opts: &NormalizeOptions) -> EmailNorm {
         return EmailNorm::invalid(addr, reason::SYNTAX);
     };
     let domain = domain.trim_end_matches('.');
-    let domain = match opts.fix_email_typos.then(|| fix_domain_typo(domain)).flatten() {
+    let domain = match opts
+        .fix_email_typos
+        .then(|| fix_domain_typo(domain))
+        .flatten()
+    {
         Some(d) => d,
         None => domain.to_string(),
     };

@@ -62,7 +62,12 @@ fn mask_phone(value: &str) -> String {
     };
     let n = national.len();
     let masked = if n >= 8 {
-        format!("{}{}{}", &national[..3], "*".repeat(n - 7), &national[n - 4..])
+        format!(
+            "{}{}{}",
+            &national[..3],
+            "*".repeat(n - 7),
+            &national[n - 4..]
+        )
     } else if n > 2 {
         format!("{}{}", "*".repeat(n - 2), &national[n - 2..])
     } else {
@@ -118,7 +123,13 @@ pub fn mask(field: CanonicalField, value: &str) -> String {
             value
                 .chars()
                 .enumerate()
-                .map(|(i, c)| if i + 4 >= n || !c.is_alphanumeric() { c } else { '*' })
+                .map(|(i, c)| {
+                    if i + 4 >= n || !c.is_alphanumeric() {
+                        c
+                    } else {
+                        '*'
+                    }
+                })
                 .collect()
         }
         CanonicalField::Country

@@ -462,7 +462,11 @@ pub fn person_name(
     if full_f.status == FieldStatus::Missing && (g.is_some() || fam.is_some()) {
         let both_han = g.as_deref().is_none_or(has_han) && fam.as_deref().is_none_or(has_han);
         let display = if both_han {
-            format!("{}{}", fam.as_deref().unwrap_or(""), g.as_deref().unwrap_or(""))
+            format!(
+                "{}{}",
+                fam.as_deref().unwrap_or(""),
+                g.as_deref().unwrap_or("")
+            )
         } else {
             [g.as_deref(), m.as_deref(), fam.as_deref()]
                 .into_iter()
@@ -473,7 +477,10 @@ pub fn person_name(
         full_f = name_field(Some(display));
     }
 
-    let given_toks = g.as_deref().map(|s| given_tokens(s, opts)).unwrap_or_default();
+    let given_toks = g
+        .as_deref()
+        .map(|s| given_tokens(s, opts))
+        .unwrap_or_default();
     let middle_toks = m
         .as_deref()
         .map(|s| part_tokens(s, false, opts.strip_accents))
@@ -534,8 +541,12 @@ pub fn person_name(
             (!h.is_empty()).then_some(h)
         }
         _ => {
-            let gh = g.as_deref().is_none_or(|s| has_han(s) && !s.chars().any(|c| c.is_ascii_alphabetic()));
-            let fh = fam.as_deref().is_some_and(|s| has_han(s) && !s.chars().any(|c| c.is_ascii_alphabetic()));
+            let gh = g
+                .as_deref()
+                .is_none_or(|s| has_han(s) && !s.chars().any(|c| c.is_ascii_alphabetic()));
+            let fh = fam
+                .as_deref()
+                .is_some_and(|s| has_han(s) && !s.chars().any(|c| c.is_ascii_alphabetic()));
             if gh && fh {
                 let f = han_only(strip_han_honorific(fam.as_deref().unwrap_or("")));
                 Some(format!("{f}{}", han_only(g.as_deref().unwrap_or(""))))

@@ -1,7 +1,9 @@
 //! Phone numbers: E.164 via the `phonenumber` crate (a libphonenumber port).
 
 use cim_schema::FieldStatus;
-use phonenumber::{Mode, ParseError, country};
+use std::collections::HashMap;
+
+use phonenumber::{ParseError, country};
 
 use crate::reason;
 use crate::text::{clean, is_placeholder};
@@ -28,7 +30,16 @@ pub struct PhoneNorm {
 
 /// Extension markers, tried case-insensitively; longest first.
 const EXT_MARKERS: &[&str] = &[
-    "extension", "ext.", "ext", "分机", "分機", "转", "轉", "x.", "x", "#",
+    "extension",
+    "ext.",
+    "ext",
+    "分机",
+    "分機",
+    "转",
+    "轉",
+    "x.",
+    "x",
+    "#",
 ];
 
 fn starts_with_ci(s: &str, prefix: &str) -> bool {
@@ -80,6 +91,29 @@ fn region_id(region: Option<&str>) -> Option<country::Id> {
     r.to_ascii_uppercase().parse().ok()
 }
 
+/// What parsing and validating a canonical number (`+` and digits, or
+/// digits) in a region gives: its E.164 form or a reason code.
+type Parsed = Result<String, &'static str>;
+
+/// Memo of [`Parsed`] outcomes for one batch: the `phonenumber` crate
+/// validates through regexes behind one global mutex and a 100-entry LRU,
+/// so repeated numbers (households, duplicates) are worth not re-parsing.
+#[derive(Default)]
+pub(crate) struct PhoneCache(HashMap<(Option<country::Id>, String), Parsed>);
+
+fn parse_canonical(region: Option<country::Id>, canonical: &str) -> Parsed {
+    match phonenumber::parse(region, canonical) {
+        // E.164 is "+<code><national significant number>"; building it
+        // directly skips the crate's pattern-driven formatter.
+        Ok(n) if n.is_valid() => Ok(format!("+{}{}", n.code().value(), n.national())),
+        Ok(_) => Err(reason::INVALID_NUMBER),
+        Err(ParseError::InvalidCountryCode) => Err(reason::INVALID_COUNTRY_CODE),
+        Err(ParseError::TooShortAfterIdd | ParseError::TooShortNsn) => Err(reason::TOO_SHORT),
+        Err(ParseError::TooLong) => Err(reason::TOO_LONG),
+        Err(_) => Err(reason::INVALID_NUMBER),
+    }
+}
+
 /// Normalises a phone number. `region` is the ISO 3166-1 alpha-2 region
 /// assumed for numbers written without a country code (the source's
 /// `phone_region` hint, else the row's country).
@@ -87,8 +121,17 @@ fn region_id(region: Option<&str>) -> Option<country::Id> {
 /// Full-width digits, `00`/`+` international prefixes, `(0)` trunk
 /// prefixes after a country code and extensions are handled. A number that
 /// fails parsing or validation keeps its cleaned display and a digits-only
-/// key, with status invalid and a reason code.
+/// key, with status invalid and a reason code. Letters (vanity numbers) are
+/// ignored.
 pub fn phone(raw: &str, region: Option<&str>) -> PhoneNorm {
+    phone_cached(raw, region, None)
+}
+
+pub(crate) fn phone_cached(
+    raw: &str,
+    region: Option<&str>,
+    cache: Option<&mut PhoneCache>,
+) -> PhoneNorm {
     let cleaned = clean(raw);
     if is_placeholder(&cleaned, false) {
         return PhoneNorm {
@@ -120,51 +163,51 @@ pub fn phone(raw: &str, region: Option<&str>) -> PhoneNorm {
     if is_placeholder_digits(&digits) {
         return invalid(None, reason::PLACEHOLDER);
     }
-    let digits_key = Some(digits.clone());
     let region = region_id(region);
     let trimmed = main.trim_start_matches(|c: char| !c.is_ascii_digit() && c != '+');
-    let international = trimmed.starts_with('+') || (region.is_none() && trimmed.starts_with("00"));
-    let text = if trimmed.starts_with('+') {
-        trimmed.replacen("(0)", "", 1)
-    } else if international {
-        format!("+{}", &trimmed[2..]).replacen("(0)", "", 1)
-    } else {
-        trimmed.to_string()
-    };
+    let plus = trimmed.starts_with('+');
+    let international = plus || (region.is_none() && trimmed.starts_with("00"));
     if !international && region.is_none() {
-        return invalid(digits_key, reason::NO_REGION);
+        return invalid(Some(digits), reason::NO_REGION);
     }
     if digits.len() < 5 {
-        return invalid(digits_key, reason::TOO_SHORT);
+        return invalid(Some(digits), reason::TOO_SHORT);
     }
     if digits.len() > 17 {
-        return invalid(digits_key, reason::TOO_LONG);
+        return invalid(Some(digits), reason::TOO_LONG);
     }
-    match phonenumber::parse(region, &text) {
-        Ok(n) if n.is_valid() => {
-            let e164 = n.format().mode(Mode::E164).to_string();
-            let display = match &extension {
+    // Canonical input: "+" and digits for international numbers (without
+    // the "00" prefix and a "(0)" trunk marker), the digits otherwise.
+    let canonical = if international {
+        let body = if plus { trimmed } else { &trimmed[2..] };
+        let body = body.replacen("(0)", "", 1);
+        let mut c = String::with_capacity(body.len() + 1);
+        c.push('+');
+        c.extend(body.chars().filter(char::is_ascii_digit));
+        c
+    } else {
+        digits.clone()
+    };
+    let parsed = match cache {
+        Some(cache) => cache
+            .0
+            .entry((region, canonical))
+            .or_insert_with_key(|(r, c)| parse_canonical(*r, c))
+            .clone(),
+        None => parse_canonical(region, &canonical),
+    };
+    match parsed {
+        Ok(e164) => PhoneNorm {
+            display: Some(match &extension {
                 Some(x) => format!("{e164} ext. {x}"),
                 None => e164.clone(),
-            };
-            PhoneNorm {
-                display: Some(display),
-                key: Some(e164),
-                extension,
-                status: FieldStatus::Valid,
-                issue: None,
-            }
-        }
-        Ok(_) => invalid(digits_key, reason::INVALID_NUMBER),
-        Err(e) => invalid(
-            digits_key,
-            match e {
-                ParseError::InvalidCountryCode => reason::INVALID_COUNTRY_CODE,
-                ParseError::TooShortAfterIdd | ParseError::TooShortNsn => reason::TOO_SHORT,
-                ParseError::TooLong => reason::TOO_LONG,
-                _ => reason::INVALID_NUMBER,
-            },
-        ),
+            }),
+            key: Some(e164),
+            extension,
+            status: FieldStatus::Valid,
+            issue: None,
+        },
+        Err(issue) => invalid(Some(digits), issue),
     }
 }
 

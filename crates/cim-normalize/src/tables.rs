@@ -76,22 +76,21 @@ pub(crate) struct Provider {
     pub plus_tags: bool,
 }
 
-pub(crate) static EMAIL_PROVIDER: LazyLock<HashMap<&'static str, Provider>> =
-    LazyLock::new(|| {
-        rows(EMAIL_PROVIDERS)
-            .map(|r| {
-                let rules = r.get(2).copied().unwrap_or("");
-                (
-                    r[0],
-                    Provider {
-                        canonical: r[1],
-                        ignore_dots: rules.split(',').any(|x| x == "dots"),
-                        plus_tags: rules.split(',').any(|x| x == "plus"),
-                    },
-                )
-            })
-            .collect()
-    });
+pub(crate) static EMAIL_PROVIDER: LazyLock<HashMap<&'static str, Provider>> = LazyLock::new(|| {
+    rows(EMAIL_PROVIDERS)
+        .map(|r| {
+            let rules = r.get(2).copied().unwrap_or("");
+            (
+                r[0],
+                Provider {
+                    canonical: r[1],
+                    ignore_dots: rules.split(',').any(|x| x == "dots"),
+                    plus_tags: rules.split(',').any(|x| x == "plus"),
+                },
+            )
+        })
+        .collect()
+});
 
 /// Countries: lookup form of every name, alias and code -> alpha-2.
 pub(crate) struct Countries {
@@ -159,7 +158,8 @@ pub(crate) static LEGAL_FORM: LazyLock<LegalForms> = LazyLock::new(|| {
             l.suffixes.push(crate::company::company_tokens(form));
         }
     }
-    l.suffixes.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    l.suffixes
+        .sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
     l.suffixes.dedup();
     l.han_suffixes
         .sort_by_key(|s| std::cmp::Reverse(s.chars().count()));

@@ -1,8 +1,8 @@
 //! Text primitives every field normaliser builds on: display cleaning,
 //! key folding, placeholder detection and script tests.
 
-use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::{decompose_canonical, is_combining_mark};
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
 /// Cleans a value for display: Unicode NFKC (so full-width `Ｚｈａｎｇ` and
 /// `１３８` become `Zhang` and `138`, and the ideographic space a space),
@@ -18,7 +18,12 @@ pub fn clean(raw: &str) -> String {
     // Format characters go before NFKC: removing them afterwards could put
     // a base letter next to a combining mark and make the result non-NFKC.
     let filtered: String = raw.chars().filter(|c| !is_format(*c)).collect();
-    collapse(filtered.nfkc())
+    if is_nfkc_quick(filtered.chars()) == IsNormalized::Yes {
+        // Most Han, Cyrillic, accented Latin text is already NFKC.
+        collapse(filtered.chars())
+    } else {
+        collapse(filtered.nfkc())
+    }
 }
 
 fn collapse(chars: impl Iterator<Item = char>) -> String {
@@ -102,7 +107,13 @@ pub fn fold(raw: &str, strip_accents: bool) -> String {
         }
         return out.out;
     }
-    for c in raw.nfkc() {
+    let quick = is_nfkc_quick(raw.chars()) == IsNormalized::Yes;
+    let chars: Box<dyn Iterator<Item = char>> = if quick {
+        Box::new(raw.chars())
+    } else {
+        Box::new(raw.nfkc())
+    };
+    for c in chars {
         if is_format(c) || is_apostrophe(c) {
             continue;
         }

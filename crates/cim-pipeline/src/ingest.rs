@@ -134,7 +134,6 @@ pub fn ingest_all(
             progress.advance(rows);
         }
 
-        let read_ok: u64 = batches.iter().map(|b| b.num_rows() as u64).sum();
         let resolution =
             cim_ingest::resolve_duplicate_keys(&batches, source.duplicate_keys).map_err(ingest_err)?;
         let batches: Vec<RecordBatch> = batches
@@ -142,7 +141,7 @@ pub fn ingest_all(
             .zip(&resolution.keep)
             .map(|(b, keep)| filter_record_batch(b, keep))
             .collect::<Result<_, _>>()?;
-        quarantine.extend(resolution.quarantined);
+        quarantine.extend(resolution.quarantine);
 
         let accepted: u64 = batches.iter().map(|b| b.num_rows() as u64).sum();
         let mut by_reason: BTreeMap<String, u64> = BTreeMap::new();
@@ -151,7 +150,9 @@ pub fn ingest_all(
         }
         let summary = SourceSummary {
             name: name.clone(),
-            read: read_ok + (quarantine.len() as u64 - (read_ok - accepted)),
+            // The reader's own count, so that conservation is checked
+            // against an independent tally rather than derived from it.
+            read: reader.report().rows_read,
             accepted,
             quarantined: quarantine.len() as u64,
             quarantined_by_reason: by_reason,

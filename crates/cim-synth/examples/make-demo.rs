@@ -8,10 +8,12 @@
 use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = std::env::args_os().nth(1).map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/demo")
-    });
+    let dir = std::env::args_os()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/demo"));
     let summary = cim_synth::write_demo(&dir)?;
+    let dir = dir.canonicalize().unwrap_or(dir);
     println!(
         "wrote {} records of {} entities ({} true pairs, {} malformed rows) to {}",
         summary.records,

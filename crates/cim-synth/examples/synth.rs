@@ -1,6 +1,6 @@
 //! Writes a synthetic data set and reports the throughput.
 //!
-//! `cargo run --release -p cim-synth --example synth -- --records 1000000 --out /tmp/synth [--seed 7] [--erp] [--entities N] [--threads N]`
+//! `cargo run --release -p cim-synth --example synth -- --records 1000000 --out /tmp/synth [--seed 7] [--erp] [--entities N] [--threads N] [--generate-only]`
 
 #![allow(clippy::print_stdout)]
 
@@ -14,6 +14,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut opts = SynthOptions::for_records(1_000_000);
     let mut out = PathBuf::from("out/synth");
     let mut threads = 0;
+    let mut generate_only = false;
     while let Some(a) = args.next() {
         let mut val = || args.next().ok_or_else(|| format!("{a} needs a value"));
         match a.as_str() {
@@ -31,11 +32,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--out" => out = PathBuf::from(val()?),
             "--threads" => threads = val()?.parse()?,
             "--erp" => opts = opts.with_erp(),
+            "--generate-only" => generate_only = true,
             other => return Err(format!("unknown argument {other}").into()),
         }
     }
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()?;
     let start = Instant::now();
+    if generate_only {
+        let mut records = cim_synth::generate(&opts)?;
+        let n = pool.install(|| {
+            let mut n = 0;
+            while let Some(b) = records.next_batch() {
+                n += b.len();
+            }
+            n
+        });
+        let secs = start.elapsed().as_secs_f64();
+        println!("generated {n} records in {secs:.2} s (not written)");
+        return Ok(());
+    }
     let summary = pool.install(|| write_dataset(&out, &opts))?;
     let secs = start.elapsed().as_secs_f64();
     println!(

@@ -259,11 +259,7 @@ pub(crate) struct CnSurname {
     pub alts: &'static [&'static str],
 }
 
-const fn sn(
-    han: &'static str,
-    pinyin: &'static str,
-    alts: &'static [&'static str],
-) -> CnSurname {
+const fn sn(han: &'static str, pinyin: &'static str, alts: &'static [&'static str]) -> CnSurname {
     CnSurname { han, pinyin, alts }
 }
 
@@ -584,7 +580,10 @@ pub(crate) const HAN_TRADITIONAL: &[(char, char)] = &[
 
 /// The homophones of one Han character, if the table has any.
 pub(crate) fn han_homophones(c: char) -> Option<&'static str> {
-    HAN_HOMOPHONES.iter().find(|(k, _)| *k == c).map(|(_, v)| *v)
+    HAN_HOMOPHONES
+        .iter()
+        .find(|(k, _)| *k == c)
+        .map(|(_, v)| *v)
 }
 
 /// The traditional form of one Han character when it differs.
@@ -644,17 +643,64 @@ pub(crate) const US_STREET_TYPES: usize = 8;
 
 /// US street names.
 pub(crate) const US_STREETS: &[&str] = &[
-    "Main", "Oak", "Maple", "Cedar", "Pine", "Elm", "Washington", "Lake", "Hill", "Park", "Sunset",
-    "Highland", "Madison", "Jefferson", "Lincoln", "Franklin", "Church", "Spring", "Market",
-    "Mission", "Valencia", "Grant", "Union", "Center", "Walnut", "Chestnut", "Ridge", "Lexington",
-    "Columbus", "Magnolia",
+    "Main",
+    "Oak",
+    "Maple",
+    "Cedar",
+    "Pine",
+    "Elm",
+    "Washington",
+    "Lake",
+    "Hill",
+    "Park",
+    "Sunset",
+    "Highland",
+    "Madison",
+    "Jefferson",
+    "Lincoln",
+    "Franklin",
+    "Church",
+    "Spring",
+    "Market",
+    "Mission",
+    "Valencia",
+    "Grant",
+    "Union",
+    "Center",
+    "Walnut",
+    "Chestnut",
+    "Ridge",
+    "Lexington",
+    "Columbus",
+    "Magnolia",
 ];
 
 /// UK street names.
 pub(crate) const UK_STREETS: &[&str] = &[
-    "High", "Station", "Church", "Victoria", "Kings", "Queens", "Mill", "Park", "London", "Baker",
-    "Green", "Manor", "Albert", "York", "Castle", "Chapel", "Grange", "Windsor", "Orchard",
-    "Springfield", "Clarence", "Hampton", "Cromwell", "Portland",
+    "High",
+    "Station",
+    "Church",
+    "Victoria",
+    "Kings",
+    "Queens",
+    "Mill",
+    "Park",
+    "London",
+    "Baker",
+    "Green",
+    "Manor",
+    "Albert",
+    "York",
+    "Castle",
+    "Chapel",
+    "Grange",
+    "Windsor",
+    "Orchard",
+    "Springfield",
+    "Clarence",
+    "Hampton",
+    "Cromwell",
+    "Portland",
 ];
 
 /// A US city: name, ZIP range (inclusive), area codes that
@@ -669,18 +715,78 @@ pub(crate) struct UsCity {
 
 /// US cities, largest customer bases first.
 pub(crate) const US_CITIES: &[UsCity] = &[
-    UsCity { name: "New York", zip_lo: 10001, zip_hi: 10282, area_codes: &[212, 646, 917] },
-    UsCity { name: "Los Angeles", zip_lo: 90001, zip_hi: 90089, area_codes: &[213, 310, 323] },
-    UsCity { name: "Chicago", zip_lo: 60601, zip_hi: 60661, area_codes: &[312, 773] },
-    UsCity { name: "Houston", zip_lo: 77001, zip_hi: 77099, area_codes: &[713, 832] },
-    UsCity { name: "San Francisco", zip_lo: 94102, zip_hi: 94134, area_codes: &[415, 628] },
-    UsCity { name: "Boston", zip_lo: 2108, zip_hi: 2136, area_codes: &[617, 857] },
-    UsCity { name: "Seattle", zip_lo: 98101, zip_hi: 98199, area_codes: &[206] },
-    UsCity { name: "Philadelphia", zip_lo: 19102, zip_hi: 19154, area_codes: &[215, 267] },
-    UsCity { name: "Denver", zip_lo: 80201, zip_hi: 80239, area_codes: &[303, 720] },
-    UsCity { name: "Austin", zip_lo: 78701, zip_hi: 78759, area_codes: &[512, 737] },
-    UsCity { name: "Atlanta", zip_lo: 30301, zip_hi: 30349, area_codes: &[404, 678] },
-    UsCity { name: "Portland", zip_lo: 97201, zip_hi: 97236, area_codes: &[503, 971] },
+    UsCity {
+        name: "New York",
+        zip_lo: 10001,
+        zip_hi: 10282,
+        area_codes: &[212, 646, 917],
+    },
+    UsCity {
+        name: "Los Angeles",
+        zip_lo: 90001,
+        zip_hi: 90089,
+        area_codes: &[213, 310, 323],
+    },
+    UsCity {
+        name: "Chicago",
+        zip_lo: 60601,
+        zip_hi: 60661,
+        area_codes: &[312, 773],
+    },
+    UsCity {
+        name: "Houston",
+        zip_lo: 77001,
+        zip_hi: 77099,
+        area_codes: &[713, 832],
+    },
+    UsCity {
+        name: "San Francisco",
+        zip_lo: 94102,
+        zip_hi: 94134,
+        area_codes: &[415, 628],
+    },
+    UsCity {
+        name: "Boston",
+        zip_lo: 2108,
+        zip_hi: 2136,
+        area_codes: &[617, 857],
+    },
+    UsCity {
+        name: "Seattle",
+        zip_lo: 98101,
+        zip_hi: 98199,
+        area_codes: &[206],
+    },
+    UsCity {
+        name: "Philadelphia",
+        zip_lo: 19102,
+        zip_hi: 19154,
+        area_codes: &[215, 267],
+    },
+    UsCity {
+        name: "Denver",
+        zip_lo: 80201,
+        zip_hi: 80239,
+        area_codes: &[303, 720],
+    },
+    UsCity {
+        name: "Austin",
+        zip_lo: 78701,
+        zip_hi: 78759,
+        area_codes: &[512, 737],
+    },
+    UsCity {
+        name: "Atlanta",
+        zip_lo: 30301,
+        zip_hi: 30349,
+        area_codes: &[404, 678],
+    },
+    UsCity {
+        name: "Portland",
+        zip_lo: 97201,
+        zip_hi: 97236,
+        area_codes: &[503, 971],
+    },
 ];
 
 /// A UK city: name, postcode districts, landline prefix (national
@@ -698,7 +804,9 @@ pub(crate) struct UkCity {
 pub(crate) const UK_CITIES: &[UkCity] = &[
     UkCity {
         name: "London",
-        districts: &["SW1A", "E1", "N1", "W2", "SE1", "NW3", "EC1V", "SW11", "E14", "N16"],
+        districts: &[
+            "SW1A", "E1", "N1", "W2", "SE1", "NW3", "EC1V", "SW11", "E14", "N16",
+        ],
         landline_prefix: "2079460",
         landline_groups: [2, 4, 4],
     },
@@ -774,7 +882,11 @@ const fn dist(
     pinyin: &'static str,
     postcodes: &'static [&'static str],
 ) -> CnDistrict {
-    CnDistrict { han, pinyin, postcodes }
+    CnDistrict {
+        han,
+        pinyin,
+        postcodes,
+    }
 }
 
 /// Chinese cities, largest customer bases first.
@@ -828,20 +940,37 @@ pub(crate) const CN_CITIES: &[CnCity] = &[
     CnCity {
         han: "成都",
         pinyin: "Chengdu",
-        districts: &[dist("武侯区", "Wuhou", &["610041", "610043"]), dist("锦江区", "Jinjiang", &["610021"])],
+        districts: &[
+            dist("武侯区", "Wuhou", &["610041", "610043"]),
+            dist("锦江区", "Jinjiang", &["610021"]),
+        ],
     },
     CnCity {
         han: "南京",
         pinyin: "Nanjing",
-        districts: &[dist("鼓楼区", "Gulou", &["210008", "210009"]), dist("玄武区", "Xuanwu", &["210018"])],
+        districts: &[
+            dist("鼓楼区", "Gulou", &["210008", "210009"]),
+            dist("玄武区", "Xuanwu", &["210018"]),
+        ],
     },
     CnCity {
         han: "武汉",
         pinyin: "Wuhan",
-        districts: &[dist("武昌区", "Wuchang", &["430061", "430071"]), dist("江汉区", "Jianghan", &["430015"])],
+        districts: &[
+            dist("武昌区", "Wuchang", &["430061", "430071"]),
+            dist("江汉区", "Jianghan", &["430015"]),
+        ],
     },
-    CnCity { han: "西安", pinyin: "Xi'an", districts: &[dist("雁塔区", "Yanta", &["710061", "710065"])] },
-    CnCity { han: "天津", pinyin: "Tianjin", districts: &[dist("和平区", "Heping", &["300041", "300050"])] },
+    CnCity {
+        han: "西安",
+        pinyin: "Xi'an",
+        districts: &[dist("雁塔区", "Yanta", &["710061", "710065"])],
+    },
+    CnCity {
+        han: "天津",
+        pinyin: "Tianjin",
+        districts: &[dist("和平区", "Heping", &["300041", "300050"])],
+    },
 ];
 
 /// Chinese roads: Han stem, pinyin stem, suffix index into [`CN_ROAD_KINDS`].
@@ -867,8 +996,11 @@ pub(crate) const CN_ROADS: &[(&str, &str, usize)] = &[
 ];
 
 /// Chinese road suffixes: Han, English full, English abbreviation.
-pub(crate) const CN_ROAD_KINDS: &[(&str, &str, &str)] =
-    &[("路", "Road", "Rd"), ("街", "Street", "St"), ("大道", "Avenue", "Ave")];
+pub(crate) const CN_ROAD_KINDS: &[(&str, &str, &str)] = &[
+    ("路", "Road", "Rd"),
+    ("街", "Street", "St"),
+    ("大道", "Avenue", "Ave"),
+];
 
 /// Free-mail domains for customers outside China, most used first.
 pub(crate) const WESTERN_DOMAINS: &[&str] = &[
@@ -885,8 +1017,15 @@ pub(crate) const WESTERN_DOMAINS: &[&str] = &[
 pub(crate) const UK_DOMAINS: &[&str] = &["btinternet.com", "hotmail.co.uk", "yahoo.co.uk"];
 
 /// Mail domains of customers in China, most used first.
-pub(crate) const CN_DOMAINS: &[&str] =
-    &["qq.com", "163.com", "126.com", "sina.com", "foxmail.com", "gmail.com", "outlook.com"];
+pub(crate) const CN_DOMAINS: &[&str] = &[
+    "qq.com",
+    "163.com",
+    "126.com",
+    "sina.com",
+    "foxmail.com",
+    "gmail.com",
+    "outlook.com",
+];
 
 /// Email tags that customers add to track who sells their address.
 pub(crate) const EMAIL_TAGS: &[&str] = &["shop", "news", "promo", "orders", "2021", "spam"];
@@ -902,30 +1041,74 @@ pub(crate) struct Company {
     pub domain: &'static str,
 }
 
-const fn co(
-    stem: &'static str,
-    forms: &'static [&'static str],
-    domain: &'static str,
-) -> Company {
-    Company { stem, forms, domain }
+const fn co(stem: &'static str, forms: &'static [&'static str], domain: &'static str) -> Company {
+    Company {
+        stem,
+        forms,
+        domain,
+    }
 }
 
 /// Fictional employers.
 pub(crate) const COMPANIES: &[Company] = &[
-    co("Northwind Traders", &["", " Inc", " Inc."], "northwindtraders.com"),
+    co(
+        "Northwind Traders",
+        &["", " Inc", " Inc."],
+        "northwindtraders.com",
+    ),
     co("Contoso", &[" Ltd", " Limited", " Ltd."], "contoso.co.uk"),
-    co("Fabrikam", &[" Inc", " Inc.", " Incorporated"], "fabrikam.com"),
+    co(
+        "Fabrikam",
+        &[" Inc", " Inc.", " Incorporated"],
+        "fabrikam.com",
+    ),
     co("Globex", &[" Corporation", " Corp", " Corp."], "globex.com"),
     co("Tailspin Toys", &["", " LLC"], "tailspintoys.com"),
-    co("Blue Harbor Analytics", &[" LLC", " L.L.C."], "blueharbor.io"),
-    co("Riverside Dental Group", &["", " PLLC"], "riversidedental.com"),
-    co("Summit Logistics", &[" LLC", " L.L.C."], "summitlogistics.com"),
-    co("Greenfield Foods", &[" Ltd", " Limited"], "greenfieldfoods.co.uk"),
-    co("Brightline Consulting", &[" Ltd", " Limited"], "brightline.co.uk"),
-    co("Pioneer Health Partners", &["", " LLP"], "pioneerhealth.org"),
-    co("Shenzhen Starlight Electronics", &[" Co., Ltd.", " Co Ltd", " Company Limited"], "starlight-sz.cn"),
-    co("Hangzhou Westlake Tea", &[" Co., Ltd.", " Co Ltd"], "westlaketea.cn"),
-    co("Beijing Tianyu Software", &[" Co., Ltd.", " Co Ltd"], "tianyusoft.cn"),
+    co(
+        "Blue Harbor Analytics",
+        &[" LLC", " L.L.C."],
+        "blueharbor.io",
+    ),
+    co(
+        "Riverside Dental Group",
+        &["", " PLLC"],
+        "riversidedental.com",
+    ),
+    co(
+        "Summit Logistics",
+        &[" LLC", " L.L.C."],
+        "summitlogistics.com",
+    ),
+    co(
+        "Greenfield Foods",
+        &[" Ltd", " Limited"],
+        "greenfieldfoods.co.uk",
+    ),
+    co(
+        "Brightline Consulting",
+        &[" Ltd", " Limited"],
+        "brightline.co.uk",
+    ),
+    co(
+        "Pioneer Health Partners",
+        &["", " LLP"],
+        "pioneerhealth.org",
+    ),
+    co(
+        "Shenzhen Starlight Electronics",
+        &[" Co., Ltd.", " Co Ltd", " Company Limited"],
+        "starlight-sz.cn",
+    ),
+    co(
+        "Hangzhou Westlake Tea",
+        &[" Co., Ltd.", " Co Ltd"],
+        "westlaketea.cn",
+    ),
+    co(
+        "Beijing Tianyu Software",
+        &[" Co., Ltd.", " Co Ltd"],
+        "tianyusoft.cn",
+    ),
 ];
 
 /// How many leading [`COMPANIES`] are Western; the rest are Chinese.

@@ -31,7 +31,11 @@ pub(crate) fn civil_from_days(z: i32) -> Date {
     let mp = (5 * doy + 2) / 153;
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    Date { y: if m <= 2 { y + 1 } else { y }, m, d }
+    Date {
+        y: if m <= 2 { y + 1 } else { y },
+        m,
+        d,
+    }
 }
 
 impl Date {
@@ -59,7 +63,12 @@ impl DateTime {
     pub fn from_epoch(secs: i64) -> Self {
         let days = secs.div_euclid(86_400) as i32;
         let rem = secs.rem_euclid(86_400) as u32;
-        DateTime { date: civil_from_days(days), h: rem / 3600, min: rem / 60 % 60, s: rem % 60 }
+        DateTime {
+            date: civil_from_days(days),
+            h: rem / 3600,
+            min: rem / 60 % 60,
+            s: rem % 60,
+        }
     }
 }
 
@@ -84,6 +93,9 @@ mod tests {
     #[test]
     fn timestamp_split() {
         let t = DateTime::from_epoch(1_700_000_000);
-        assert_eq!((t.date.iso(), t.h, t.min, t.s), ("2023-11-14".to_string(), 22, 13, 20));
+        assert_eq!(
+            (t.date.iso(), t.h, t.min, t.s),
+            ("2023-11-14".to_string(), 22, 13, 20)
+        );
     }
 }

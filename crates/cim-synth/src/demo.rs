@@ -4,11 +4,11 @@
 
 use std::path::Path;
 
+use crate::DatasetSummary;
 use crate::error::Error;
 use crate::options::{CorruptionRates, HardCases, SynthOptions};
 use crate::source::{FileFormat, SourceKind};
 use crate::write::{MalformedRow, write_files, write_summary};
-use crate::DatasetSummary;
 
 /// Seed of the bundled demo.
 pub const DEMO_SEED: u64 = 20_240_601;
@@ -27,7 +27,11 @@ pub fn demo_options() -> SynthOptions {
             phone_format: 0.25,
             ..CorruptionRates::default()
         },
-        hard_cases: HardCases { common_name: 0.06, family: 0.1, twins: 0.03 },
+        hard_cases: HardCases {
+            common_name: 0.06,
+            family: 0.1,
+            twins: 0.03,
+        },
         ..SynthOptions::default()
     }
 }
@@ -49,7 +53,9 @@ fn bad_rows() -> Vec<Bad> {
     let mut invalid_gbk = gbk("8899990001,李");
     // 0xFF is never a valid GBK byte.
     invalid_gbk.push(0xFF);
-    invalid_gbk.extend(gbk("娜,13912345678,,19880412,海淀区中关村路12号3栋402室,北京市,100080,2024-05-06 09:12:33"));
+    invalid_gbk.extend(gbk(
+        "娜,13912345678,,19880412,海淀区中关村路12号3栋402室,北京市,100080,2024-05-06 09:12:33",
+    ));
     vec![
         Bad {
             kind: SourceKind::Crm,
@@ -94,7 +100,10 @@ pub fn write_demo(dir: &Path) -> Result<DatasetSummary, Error> {
     for bad in bad_rows() {
         let format = FileFormat::file_name(bad.kind.native_format(), bad.kind);
         let path = dir.join(&format);
-        let io = |source| Error::Io { path: path.clone(), source };
+        let io = |source| Error::Io {
+            path: path.clone(),
+            source,
+        };
         let data = std::fs::read(&path).map_err(io)?;
         let crlf = data.windows(2).any(|w| w == b"\r\n");
         let mut lines: Vec<&[u8]> = data.split_inclusive(|b| *b == b'\n').collect();

@@ -38,15 +38,12 @@ impl Plan {
                 w.iter_mut().for_each(|x| *x = 1.0);
             }
         }
-        Plan { kinds, outside_china, in_china }
+        Plan {
+            kinds,
+            outside_china,
+            in_china,
+        }
     }
-}
-
-/// A record before shuffling and key assignment.
-struct RawRecord {
-    source: SourceKind,
-    entity: u64,
-    cells: Vec<Cell>,
 }
 
 fn record_count(rng: &mut Rng, opts: &SynthOptions) -> u32 {
@@ -63,22 +60,141 @@ fn record_count(rng: &mut Rng, opts: &SynthOptions) -> u32 {
     }
 }
 
-fn gen_chunk(opts: &SynthOptions, plan: &Plan, chunk: u64) -> Vec<RawRecord> {
+/// A value inside a [`Chunk`]: text is a byte range of `Chunk::text`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Span {
+    Null,
+    Str(u32, u32),
+    Int(i64),
+    Bool(bool),
+    Date(i32),
+    Ts(i64),
+}
+
+/// Where one row lives and what it is.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RowMeta {
+    pub source: SourceKind,
+    pub entity: u64,
+    /// Index of the row's first span in `Chunk::spans`; a row has one span
+    /// per column of its source.
+    pub first_span: u32,
+    /// Key number (formatted by [`key_text`]); assigned in file order.
+    pub key: u64,
+}
+
+/// The rows of one chunk packed into three allocations. Millions of small
+/// strings freed in bulk, across threads, cost more than generating them.
+#[derive(Debug, Default)]
+pub(crate) struct Chunk {
+    pub text: String,
+    pub spans: Vec<Span>,
+    pub rows: Vec<RowMeta>,
+}
+
+/// A borrowed cell value.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum CellRef<'a> {
+    Null,
+    Str(&'a str),
+    Int(i64),
+    Bool(bool),
+    Date(i32),
+    Ts(i64),
+}
+
+impl Chunk {
+    fn push(&mut self, source: SourceKind, entity: u64, cells: Vec<Cell>) {
+        let first_span = self.spans.len() as u32;
+        for c in cells {
+            let span = match c {
+                Cell::Null => Span::Null,
+                Cell::Str(s) => {
+                    let a = self.text.len() as u32;
+                    self.text.push_str(&s);
+                    Span::Str(a, self.text.len() as u32)
+                }
+                Cell::Int(i) => Span::Int(i),
+                Cell::Bool(b) => Span::Bool(b),
+                Cell::Date(d) => Span::Date(d),
+                Cell::Timestamp(t) => Span::Ts(t),
+            };
+            self.spans.push(span);
+        }
+        self.rows.push(RowMeta {
+            source,
+            entity,
+            first_span,
+            key: 0,
+        });
+    }
+
+    /// Cell `col` of row `row`; column 0 is the key and is read from the
+    /// row meta, not from here.
+    pub fn cell(&self, row: &RowMeta, col: usize) -> CellRef<'_> {
+        match self.spans[row.first_span as usize + col] {
+            Span::Null => CellRef::Null,
+            Span::Str(a, b) => CellRef::Str(&self.text[a as usize..b as usize]),
+            Span::Int(i) => CellRef::Int(i),
+            Span::Bool(b) => CellRef::Bool(b),
+            Span::Date(d) => CellRef::Date(d),
+            Span::Ts(t) => CellRef::Ts(t),
+        }
+    }
+
+    fn record(&self, row: &RowMeta) -> SynthRecord {
+        let n = row.source.columns().len();
+        let mut cells = Vec::with_capacity(n);
+        cells.push(key_cell(row.source, row.key));
+        for col in 1..n {
+            cells.push(match self.cell(row, col) {
+                CellRef::Null => Cell::Null,
+                CellRef::Str(s) => Cell::Str(s.to_string()),
+                CellRef::Int(i) => Cell::Int(i),
+                CellRef::Bool(b) => Cell::Bool(b),
+                CellRef::Date(d) => Cell::Date(d),
+                CellRef::Ts(t) => Cell::Timestamp(t),
+            });
+        }
+        let mut key = String::new();
+        key_text(row.source, row.key, &mut key);
+        SynthRecord {
+            source: row.source,
+            source_key: key,
+            entity_id: row.entity,
+            cells,
+        }
+    }
+}
+
+fn gen_chunk(opts: &SynthOptions, plan: &Plan, chunk: u64) -> Chunk {
     let start = chunk * CHUNK;
     let end = (start + CHUNK).min(opts.entities);
     let mut rng = Rng::new(opts.seed, stream::HOUSEHOLDS, chunk);
-    let mut out = Vec::with_capacity(((end - start) as f64 * 1.7) as usize);
+    let n = end - start;
+    let mut out = Chunk {
+        text: String::with_capacity(n as usize * 300),
+        spans: Vec::with_capacity(n as usize * 20),
+        rows: Vec::with_capacity(n as usize * 2),
+    };
     let mut next = start;
     while next < end {
         for id in household(&mut rng, opts, next, (end - next) as usize) {
             next = id.entity + 1;
             let mut rr = Rng::new(opts.seed, stream::RECORDS, id.entity);
-            let mut noise = Noise { rng: Rng::new(opts.seed, stream::NOISE, id.entity), r: &opts.rates };
-            let weights = if id.in_china() { &plan.in_china } else { &plan.outside_china };
+            let mut noise = Noise {
+                rng: Rng::new(opts.seed, stream::NOISE, id.entity),
+                r: &opts.rates,
+            };
+            let weights = if id.in_china() {
+                &plan.in_china
+            } else {
+                &plan.outside_china
+            };
             for _ in 0..record_count(&mut rr, opts) {
                 let source = plan.kinds[rr.weighted(weights)];
                 let cells = render(source, &id, &mut noise);
-                out.push(RawRecord { source, entity: id.entity, cells });
+                out.push(source, id.entity, cells);
             }
         }
     }
@@ -87,23 +203,25 @@ fn gen_chunk(opts: &SynthOptions, plan: &Plan, chunk: u64) -> Vec<RawRecord> {
 
 /// Source keys look like real exports: sequential with occasional gaps
 /// (deleted rows), in file order, so they reveal nothing about entities.
-fn key_cell(kind: SourceKind, n: u64) -> (Cell, String) {
+pub(crate) fn key_text(kind: SourceKind, n: u64, out: &mut String) {
+    use std::fmt::Write as _;
+    let _ = match kind {
+        SourceKind::Crm => write!(out, "{}", 100_000 + n),
+        SourceKind::Webshop => write!(out, "{}", 7_000_000 + n),
+        SourceKind::Loyalty => write!(out, "88{n:08}"),
+        SourceKind::Erp => write!(out, "{}", 30_000_000 + n),
+    };
+}
+
+/// The key as the typed cell its source stores.
+pub(crate) fn key_cell(kind: SourceKind, n: u64) -> Cell {
     match kind {
-        SourceKind::Crm => {
-            let s = (100_000 + n).to_string();
-            (Cell::Str(s.clone()), s)
-        }
-        SourceKind::Webshop => {
-            let v = 7_000_000 + n as i64;
-            (Cell::Int(v), v.to_string())
-        }
-        SourceKind::Loyalty => {
-            let s = format!("88{n:08}");
-            (Cell::Str(s.clone()), s)
-        }
-        SourceKind::Erp => {
-            let v = 30_000_000 + n as i64;
-            (Cell::Int(v), v.to_string())
+        SourceKind::Webshop => Cell::Int(7_000_000 + n as i64),
+        SourceKind::Erp => Cell::Int(30_000_000 + n as i64),
+        _ => {
+            let mut s = String::new();
+            key_text(kind, n, &mut s);
+            Cell::Str(s)
         }
     }
 }
@@ -133,15 +251,37 @@ pub fn generate(opts: &SynthOptions) -> Result<Records, Error> {
     })
 }
 
+/// One generated wave: chunks in generation order plus the file order as
+/// (chunk, row) pairs.
+pub(crate) struct Wave {
+    pub chunks: Vec<Chunk>,
+    pub order: Vec<(u32, u32)>,
+}
+
+impl Wave {
+    /// Rows in file order.
+    pub fn rows(&self) -> impl Iterator<Item = (&Chunk, &RowMeta)> + '_ {
+        self.order.iter().map(|&(c, r)| {
+            let chunk = &self.chunks[c as usize];
+            (chunk, &chunk.rows[r as usize])
+        })
+    }
+}
+
 impl Records {
     /// The next wave of records (up to `CHUNK * WAVE_CHUNKS` entities,
-    /// shuffled across sources), or `None` when done. Every entity's
-    /// records are in the same batch.
+    /// shuffled across sources, in file order), or `None` when done. Every
+    /// entity's records are in the same batch.
     pub fn next_batch(&mut self) -> Option<Vec<SynthRecord>> {
         let rest: Vec<SynthRecord> = std::mem::take(&mut self.buf).collect();
         if !rest.is_empty() {
             return Some(rest);
         }
+        let wave = self.next_wave()?;
+        Some(wave.rows().map(|(c, r)| c.record(r)).collect())
+    }
+
+    pub(crate) fn next_wave(&mut self) -> Option<Wave> {
         if self.next_chunk >= self.n_chunks {
             return None;
         }
@@ -150,19 +290,24 @@ impl Records {
         self.next_chunk = last;
         let wave = first / WAVE_CHUNKS;
         let (opts, plan) = (&self.opts, &self.plan);
-        let parts: Vec<Vec<RawRecord>> = (first..last).into_par_iter().map(|c| gen_chunk(opts, plan, c)).collect();
-        let mut raw: Vec<RawRecord> = parts.into_iter().flatten().collect();
+        let mut chunks: Vec<Chunk> = (first..last)
+            .into_par_iter()
+            .map(|c| gen_chunk(opts, plan, c))
+            .collect();
+        let mut order: Vec<(u32, u32)> = chunks
+            .iter()
+            .enumerate()
+            .flat_map(|(c, ch)| (0..ch.rows.len() as u32).map(move |r| (c as u32, r)))
+            .collect();
         let mut rng = Rng::new(self.opts.seed, stream::WAVE, wave);
-        rng.shuffle(&mut raw);
-        let mut out = Vec::with_capacity(raw.len());
-        for mut r in raw {
-            let k = &mut self.next_key[r.source.index()];
+        rng.shuffle(&mut order);
+        for &(c, r) in &order {
+            let row = &mut chunks[c as usize].rows[r as usize];
+            let k = &mut self.next_key[row.source.index()];
             *k += 1 + if rng.below(8) == 0 { rng.below(4) } else { 0 };
-            let (cell, key) = key_cell(r.source, *k);
-            r.cells[0] = cell;
-            out.push(SynthRecord { source: r.source, source_key: key, entity_id: r.entity, cells: r.cells });
+            row.key = *k;
         }
-        Some(out)
+        Some(Wave { chunks, order })
     }
 
     /// The options being generated.

@@ -113,15 +113,23 @@ fn address(rng: &mut Rng, home: Home) -> Address {
         Home::Us(city) => {
             let unit = rng.chance(0.3).then(|| {
                 if rng.chance(0.5) {
-                    format!("{}{}", rng.range(1, 30), char::from(b'A' + rng.below(6) as u8))
+                    format!(
+                        "{}{}",
+                        rng.range(1, 30),
+                        char::from(b'A' + rng.below(6) as u8)
+                    )
                 } else {
                     format!("{}", rng.range(1, 30) * 100 + rng.range(1, 20))
                 }
             });
             Address::Western(WesternAddress {
                 country: Country::Us,
-                number: if rng.chance(0.7) { rng.range(1, 999) } else { rng.range(1000, 9999) },
-                street: *rng.pick(data::US_STREETS),
+                number: if rng.chance(0.7) {
+                    rng.range(1, 999)
+                } else {
+                    rng.range(1000, 9999)
+                },
+                street: rng.choose(data::US_STREETS),
                 street_type: rng.index(data::US_STREET_TYPES.min(data::STREET_TYPES.len())),
                 unit,
                 city: city.name,
@@ -132,13 +140,13 @@ fn address(rng: &mut Rng, home: Home) -> Address {
             let inward = format!(
                 "{}{}{}",
                 rng.range(1, 9),
-                char::from(*rng.pick(data::UK_INWARD_LETTERS)),
-                char::from(*rng.pick(data::UK_INWARD_LETTERS))
+                char::from(rng.choose(data::UK_INWARD_LETTERS)),
+                char::from(rng.choose(data::UK_INWARD_LETTERS))
             );
             Address::Western(WesternAddress {
                 country: Country::Uk,
                 number: rng.range(1, 180),
-                street: *rng.pick(data::UK_STREETS),
+                street: rng.choose(data::UK_STREETS),
                 street_type: rng.index(data::STREET_TYPES.len()),
                 unit: rng.chance(0.25).then(|| rng.range(1, 12).to_string()),
                 city: city.name,
@@ -150,11 +158,11 @@ fn address(rng: &mut Rng, home: Home) -> Address {
             Address::China(CnAddress {
                 city,
                 district,
-                road: *rng.pick(data::CN_ROADS),
+                road: rng.choose(data::CN_ROADS),
                 number: rng.range(1, 999),
                 building: rng.chance(0.7).then(|| rng.range(1, 30)),
                 room: rng.range(1, 32) * 100 + rng.range(1, 8),
-                postcode: *rng.pick(district.postcodes),
+                postcode: rng.choose(district.postcodes),
             })
         }
     }
@@ -168,7 +176,15 @@ fn own_phone(rng: &mut Rng, home: Home) -> Phone {
     }
 }
 
-fn email(rng: &mut Rng, given: &str, family: &str, dob: Date, chinese: bool, home: Home, company: Option<&'static Company>) -> Email {
+fn email(
+    rng: &mut Rng,
+    given: &str,
+    family: &str,
+    dob: Date,
+    chinese: bool,
+    home: Home,
+    company: Option<&'static Company>,
+) -> Email {
     let g = text::email_slug(given);
     let f = text::email_slug(family);
     let g0 = g.chars().next().map(String::from).unwrap_or_default();
@@ -176,9 +192,9 @@ fn email(rng: &mut Rng, given: &str, family: &str, dob: Date, chinese: bool, hom
     let nn = rng.range(1, 99);
     let domain: &'static str = match (company, home) {
         (Some(c), _) if rng.chance(0.3) => c.domain,
-        (_, Home::Cn(_)) => *rng.skewed(data::CN_DOMAINS, 1.8),
-        (_, Home::Uk(_)) if rng.chance(0.3) => *rng.pick(data::UK_DOMAINS),
-        _ => *rng.skewed(data::WESTERN_DOMAINS, 1.8),
+        (_, Home::Cn(_)) => rng.choose_skewed(data::CN_DOMAINS, 1.8),
+        (_, Home::Uk(_)) if rng.chance(0.3) => rng.choose(data::UK_DOMAINS),
+        _ => rng.choose_skewed(data::WESTERN_DOMAINS, 1.8),
     };
     let local = if domain == "qq.com" && rng.chance(0.5) {
         let len = rng.range(6, 10);
@@ -222,7 +238,7 @@ fn pick_given(rng: &mut Rng, chinese: bool, male: bool, used: &[String]) -> Give
         let g = if chinese {
             GivenName::Chinese(rng.skewed(if male { data::CN_MALE } else { data::CN_FEMALE }, 1.4))
         } else {
-            GivenName::Latin(*rng.skewed(if male { data::MALE } else { data::FEMALE }, 1.6))
+            GivenName::Latin(rng.choose_skewed(if male { data::MALE } else { data::FEMALE }, 1.6))
         };
         let latin = match &g {
             GivenName::Latin(s) => (*s).to_string(),
@@ -263,7 +279,12 @@ struct Member {
 
 /// Generates one household of at most `max_members` customers with entity
 /// ids from `first_entity`.
-pub(crate) fn household(rng: &mut Rng, opts: &SynthOptions, first_entity: u64, max_members: usize) -> Vec<Identity> {
+pub(crate) fn household(
+    rng: &mut Rng,
+    opts: &SynthOptions,
+    first_entity: u64,
+    max_members: usize,
+) -> Vec<Identity> {
     let hc = &opts.hard_cases;
     let roll = rng.f64();
     let chinese = rng.chance(opts.chinese_share);
@@ -275,7 +296,11 @@ pub(crate) fn household(rng: &mut Rng, opts: &SynthOptions, first_entity: u64, m
         Home::Us(rng.skewed(data::US_CITIES, 1.5))
     };
     let home_address = address(rng, home);
-    let prev_home = if rng.chance(0.8) { home } else { other_city(rng, home) };
+    let prev_home = if rng.chance(0.8) {
+        home
+    } else {
+        other_city(rng, home)
+    };
     let household_phone = match home {
         Home::Uk(city) if rng.chance(0.6) => Phone::uk_landline(rng, city),
         _ => own_phone(rng, home),
@@ -283,27 +308,50 @@ pub(crate) fn household(rng: &mut Rng, opts: &SynthOptions, first_entity: u64, m
     let family_name = if chinese {
         Surname::Chinese(pick_surname(rng))
     } else {
-        Surname::Latin(*rng.skewed(data::FAMILY, 1.6))
+        Surname::Latin(rng.choose_skewed(data::FAMILY, 1.6))
     };
 
     let mut members: Vec<Member> = Vec::new();
     if roll < hc.twins {
         let dob = random_dob(rng, 1962, 2006);
         for _ in 0..2 {
-            members.push(Member { male: rng.chance(0.5), dob, surname: family_name, forced_given: None, shares_phone: rng.chance(0.5) });
+            members.push(Member {
+                male: rng.chance(0.5),
+                dob,
+                surname: family_name,
+                forced_given: None,
+                shares_phone: rng.chance(0.5),
+            });
         }
         if rng.chance(0.5) && dob.y >= 1985 {
             let parent = random_dob(rng, dob.y - 36, dob.y - 24);
-            members.insert(0, Member { male: rng.chance(0.5), dob: parent, surname: family_name, forced_given: None, shares_phone: true });
+            members.insert(
+                0,
+                Member {
+                    male: rng.chance(0.5),
+                    dob: parent,
+                    surname: family_name,
+                    forced_given: None,
+                    shares_phone: true,
+                },
+            );
         }
     } else if roll < hc.twins + hc.family {
         let head_dob = random_dob(rng, 1945, 1982);
         let head_male = rng.chance(0.5);
-        members.push(Member { male: head_male, dob: head_dob, surname: family_name, forced_given: None, shares_phone: true });
+        members.push(Member {
+            male: head_male,
+            dob: head_dob,
+            surname: family_name,
+            forced_given: None,
+            shares_phone: true,
+        });
         let spouse_surname = match family_name {
             // Chinese wives keep their own surname.
             Surname::Chinese(_) => Surname::Chinese(pick_surname(rng)),
-            Surname::Latin(_) if rng.chance(0.15) => Surname::Latin(*rng.skewed(data::FAMILY, 1.6)),
+            Surname::Latin(_) if rng.chance(0.15) => {
+                Surname::Latin(rng.choose_skewed(data::FAMILY, 1.6))
+            }
             latin => latin,
         };
         let spouse_year = (head_dob.y + rng.range(0, 10) as i32 - 5).min(2000);
@@ -336,7 +384,7 @@ pub(crate) fn household(rng: &mut Rng, opts: &SynthOptions, first_entity: u64, m
         };
         if rng.chance(hc.common_name) {
             if chinese {
-                let (s, given, male) = *rng.pick(data::COMMON_CHINESE);
+                let (s, given, male) = rng.choose(data::COMMON_CHINESE);
                 let g = data::CN_MALE
                     .iter()
                     .chain(data::CN_FEMALE)
@@ -347,7 +395,7 @@ pub(crate) fn household(rng: &mut Rng, opts: &SynthOptions, first_entity: u64, m
                 m.forced_given = Some(GivenName::Chinese(g));
                 m.male = male;
             } else {
-                let (g, f, male) = *rng.pick(data::COMMON_WESTERN);
+                let (g, f, male) = rng.choose(data::COMMON_WESTERN);
                 m.surname = Surname::Latin(f);
                 m.forced_given = Some(GivenName::Latin(g));
                 m.male = male;
@@ -370,18 +418,35 @@ pub(crate) fn household(rng: &mut Rng, opts: &SynthOptions, first_entity: u64, m
         };
         used.push(given_latin.clone());
         let (family, han) = match (m.surname, han_given) {
-            (Surname::Chinese(s), Some(g)) => (s.pinyin.to_string(), Some(HanName { surname: s, given: g })),
+            (Surname::Chinese(s), Some(g)) => (
+                s.pinyin.to_string(),
+                Some(HanName {
+                    surname: s,
+                    given: g,
+                }),
+            ),
             (Surname::Chinese(s), None) => (s.pinyin.to_string(), None),
             (Surname::Latin(f), _) => (f.to_string(), None),
         };
-        let company = rng.chance(if matches!(home, Home::Cn(_)) { 0.2 } else { 0.35 }).then(|| {
-            if matches!(home, Home::Cn(_)) {
-                &data::COMPANIES[data::WESTERN_COMPANIES + rng.index(data::COMPANIES.len() - data::WESTERN_COMPANIES)]
+        let company = rng
+            .chance(if matches!(home, Home::Cn(_)) {
+                0.2
             } else {
-                &data::COMPANIES[rng.index(data::WESTERN_COMPANIES)]
-            }
-        });
-        let phone = if m.shares_phone { household_phone.clone() } else { own_phone(rng, home) };
+                0.35
+            })
+            .then(|| {
+                if matches!(home, Home::Cn(_)) {
+                    &data::COMPANIES[data::WESTERN_COMPANIES
+                        + rng.index(data::COMPANIES.len() - data::WESTERN_COMPANIES)]
+                } else {
+                    &data::COMPANIES[rng.index(data::WESTERN_COMPANIES)]
+                }
+            });
+        let phone = if m.shares_phone {
+            household_phone.clone()
+        } else {
+            own_phone(rng, home)
+        };
         let email = email(rng, &given_latin, &family, m.dob, chinese, home, company);
         let prev_address = address(rng, prev_home);
         out.push(Identity {

@@ -100,7 +100,10 @@ impl SynthOptions {
         ];
         for (name, p) in probs.into_iter().chain(self.rates.named()) {
             if !(0.0..=1.0).contains(&p) {
-                return Err(Error::InvalidOption { option: name.to_string(), reason: "must be within 0..=1" });
+                return Err(Error::InvalidOption {
+                    option: name.to_string(),
+                    reason: "must be within 0..=1",
+                });
             }
         }
         if self.hard_cases.family + self.hard_cases.twins > 1.0 {
@@ -122,7 +125,10 @@ impl SynthOptions {
             });
         }
         if self.sources.is_empty() {
-            return Err(Error::InvalidOption { option: "sources".into(), reason: "needs at least one source" });
+            return Err(Error::InvalidOption {
+                option: "sources".into(),
+                reason: "needs at least one source",
+            });
         }
         for (i, s) in self.sources.iter().enumerate() {
             if self.sources[..i].iter().any(|t| t.kind == s.kind) {
@@ -274,7 +280,11 @@ pub struct HardCases {
 
 impl Default for HardCases {
     fn default() -> Self {
-        HardCases { common_name: 0.03, family: 0.08, twins: 0.015 }
+        HardCases {
+            common_name: 0.03,
+            family: 0.08,
+            twins: 0.015,
+        }
     }
 }
 
@@ -296,7 +306,12 @@ pub struct DuplicateProfile {
 
 impl Default for DuplicateProfile {
     fn default() -> Self {
-        DuplicateProfile { two: 0.22, three: 0.07, many: 0.03, max_records: 12 }
+        DuplicateProfile {
+            two: 0.22,
+            three: 0.07,
+            many: 0.03,
+            max_records: 12,
+        }
     }
 }
 
@@ -324,7 +339,12 @@ pub struct SourceSpec {
 impl SourceSpec {
     /// A source of `kind` with its native format and default weights.
     pub fn new(kind: SourceKind) -> Self {
-        SourceSpec { kind, format: None, weight: None, weight_china: None }
+        SourceSpec {
+            kind,
+            format: None,
+            weight: None,
+            weight_china: None,
+        }
     }
 
     /// The format this source is written in.

@@ -62,11 +62,26 @@ pub(crate) enum PhoneStyle {
 pub(crate) fn styles_for(c: Country) -> &'static [PhoneStyle] {
     use PhoneStyle::*;
     match c {
-        Country::Us => &[National, NationalDash, Compact, Intl, E164, IntlDash, Dotted],
+        Country::Us => &[
+            National,
+            NationalDash,
+            Compact,
+            Intl,
+            E164,
+            IntlDash,
+            Dotted,
+        ],
         Country::Uk => &[National, Compact, Intl, E164, DoubleZero, IntlDash],
-        Country::Cn => {
-            &[National, NationalDash, Compact, Intl, E164, DoubleZero, IntlDash, FullWidth]
-        }
+        Country::Cn => &[
+            National,
+            NationalDash,
+            Compact,
+            Intl,
+            E164,
+            DoubleZero,
+            IntlDash,
+            FullWidth,
+        ],
     }
 }
 
@@ -80,7 +95,7 @@ impl Phone {
     /// A US number in one of `area_codes`: exchange `[2-9]XX`, never `555`
     /// (fictional) nor `N11` (service codes).
     pub fn us(rng: &mut Rng, area_codes: &[u16]) -> Phone {
-        let area = *rng.pick(area_codes);
+        let area = rng.choose(area_codes);
         let exchange = loop {
             let e = rng.range(200, 999);
             if e != 555 && e % 100 != 11 {
@@ -89,30 +104,46 @@ impl Phone {
         };
         let mut nsn = format!("{area}{exchange}");
         digits(rng, 4, &mut nsn);
-        Phone { country: Country::Us, nsn, groups: [3, 3, 4] }
+        Phone {
+            country: Country::Us,
+            nsn,
+            groups: [3, 3, 4],
+        }
     }
 
     /// A UK mobile `07xxx xxxxxx` in a range libphonenumber accepts.
     pub fn uk_mobile(rng: &mut Rng) -> Phone {
         let mut nsn = String::from("7");
-        nsn.push_str(*rng.pick(data::UK_MOBILE_PREFIXES));
+        nsn.push_str(rng.choose(data::UK_MOBILE_PREFIXES));
         let rest = 10 - nsn.len();
         digits(rng, rest, &mut nsn);
-        Phone { country: Country::Uk, nsn, groups: [4, 6, 0] }
+        Phone {
+            country: Country::Uk,
+            nsn,
+            groups: [4, 6, 0],
+        }
     }
 
     /// A UK landline in the city's Ofcom drama range.
     pub fn uk_landline(rng: &mut Rng, city: &data::UkCity) -> Phone {
         let mut nsn = city.landline_prefix.to_string();
         digits(rng, 3, &mut nsn);
-        Phone { country: Country::Uk, nsn, groups: city.landline_groups }
+        Phone {
+            country: Country::Uk,
+            nsn,
+            groups: city.landline_groups,
+        }
     }
 
     /// A mainland Chinese mobile `1xx xxxx xxxx`.
     pub fn cn_mobile(rng: &mut Rng) -> Phone {
         let mut nsn = rng.pick(data::CN_MOBILE_PREFIXES).to_string();
         digits(rng, 8, &mut nsn);
-        Phone { country: Country::Cn, nsn, groups: [3, 4, 4] }
+        Phone {
+            country: Country::Cn,
+            nsn,
+            groups: [3, 4, 4],
+        }
     }
 
     fn grouped(&self, sep: &str) -> String {
@@ -138,7 +169,12 @@ impl Phone {
         let cc = self.country.calling_code();
         match style {
             PhoneStyle::National if self.country == Country::Us => {
-                format!("({}) {}-{}", &self.nsn[..3], &self.nsn[3..6], &self.nsn[6..])
+                format!(
+                    "({}) {}-{}",
+                    &self.nsn[..3],
+                    &self.nsn[3..6],
+                    &self.nsn[6..]
+                )
             }
             PhoneStyle::National => format!("{}{}", self.trunk(), self.grouped(" ")),
             PhoneStyle::NationalDash => format!("{}{}", self.trunk(), self.grouped("-")),
@@ -152,7 +188,10 @@ impl Phone {
             PhoneStyle::FullWidth => self
                 .format(PhoneStyle::Compact)
                 .chars()
-                .map(|c| c.to_digit(10).map_or(c, |d| char::from_u32(0xFF10 + d).unwrap_or(c)))
+                .map(|c| {
+                    c.to_digit(10)
+                        .map_or(c, |d| char::from_u32(0xFF10 + d).unwrap_or(c))
+                })
                 .collect(),
         }
     }
@@ -164,10 +203,26 @@ mod tests {
 
     #[test]
     fn formats_table() {
-        let us = Phone { country: Country::Us, nsn: "4157230132".into(), groups: [3, 3, 4] };
-        let uk = Phone { country: Country::Uk, nsn: "7712345678".into(), groups: [4, 6, 0] };
-        let ldn = Phone { country: Country::Uk, nsn: "2079460123".into(), groups: [2, 4, 4] };
-        let cn = Phone { country: Country::Cn, nsn: "13800138000".into(), groups: [3, 4, 4] };
+        let us = Phone {
+            country: Country::Us,
+            nsn: "4157230132".into(),
+            groups: [3, 3, 4],
+        };
+        let uk = Phone {
+            country: Country::Uk,
+            nsn: "7712345678".into(),
+            groups: [4, 6, 0],
+        };
+        let ldn = Phone {
+            country: Country::Uk,
+            nsn: "2079460123".into(),
+            groups: [2, 4, 4],
+        };
+        let cn = Phone {
+            country: Country::Cn,
+            nsn: "13800138000".into(),
+            groups: [3, 4, 4],
+        };
         use PhoneStyle::*;
         let cases = [
             (&us, National, "(415) 723-0132"),

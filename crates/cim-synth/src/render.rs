@@ -56,15 +56,20 @@ impl Noise<'_> {
         let mut given = id.given.clone();
         let mut family = id.family.clone();
         let r = self.r;
-        if id.han.is_none() && self.hit(r.nickname) {
-            if let Some(nicks) = data::nicknames(&given) {
-                given = (*self.rng.pick(nicks)).to_string();
-            }
+        if id.han.is_none()
+            && self.hit(r.nickname)
+            && let Some(nicks) = data::nicknames(&given)
+        {
+            given = self.rng.choose(nicks).to_string();
         }
         if self.hit(r.phonetic) {
             given = match &id.han {
                 Some(h) if h.given.pinyin.contains('|') => {
-                    let (a, b) = h.given.pinyin.split_once('|').unwrap_or((h.given.pinyin, ""));
+                    let (a, b) = h
+                        .given
+                        .pinyin
+                        .split_once('|')
+                        .unwrap_or((h.given.pinyin, ""));
                     match self.rng.below(3) {
                         0 => format!("{a} {}", text::title_case(b)),
                         1 => format!("{a}-{b}"),
@@ -77,7 +82,9 @@ impl Noise<'_> {
         }
         if self.hit(r.phonetic) {
             family = match &id.han {
-                Some(h) if !h.surname.alts.is_empty() => (*self.rng.pick(h.surname.alts)).to_string(),
+                Some(h) if !h.surname.alts.is_empty() => {
+                    (self.rng.choose(h.surname.alts)).to_string()
+                }
                 Some(_) => family,
                 None => text::phonetic(&mut self.rng, &family).unwrap_or(family),
             };
@@ -104,7 +111,11 @@ impl Noise<'_> {
             }
         }
         let swapped = self.hit(r.name_order_swap);
-        NameParts { given, family, swapped }
+        NameParts {
+            given,
+            family,
+            swapped,
+        }
     }
 
     /// One full name in a single field, `Given Family` unless swapped.
@@ -153,14 +164,22 @@ impl Noise<'_> {
         Some((d, self.hit(self.r.date_format)))
     }
 
-    fn phone(&mut self, id: &Identity, canonical: PhoneStyle, may_be_missing: bool) -> Option<String> {
+    fn phone(
+        &mut self,
+        id: &Identity,
+        canonical: PhoneStyle,
+        may_be_missing: bool,
+    ) -> Option<String> {
         if may_be_missing && self.missing() {
             return None;
         }
         let style = if self.hit(self.r.phone_format) {
-            let styles: Vec<PhoneStyle> =
-                styles_for(id.phone.country).iter().copied().filter(|s| *s != canonical).collect();
-            *self.rng.pick(&styles)
+            let styles: Vec<PhoneStyle> = styles_for(id.phone.country)
+                .iter()
+                .copied()
+                .filter(|s| *s != canonical)
+                .collect();
+            self.rng.choose(&styles)
         } else {
             canonical
         };
@@ -179,7 +198,8 @@ impl Noise<'_> {
         let mut domain = id.email.domain.to_string();
         let gmail = domain == "gmail.com";
         if self.hit(self.r.email_variant) {
-            let plus = gmail || ["outlook.com", "icloud.com", "protonmail.com"].contains(&domain.as_str());
+            let plus =
+                gmail || ["outlook.com", "icloud.com", "protonmail.com"].contains(&domain.as_str());
             match self.rng.below(3) {
                 1 if plus => {
                     local = format!("{local}+{}", self.rng.pick(data::EMAIL_TAGS));
@@ -189,7 +209,11 @@ impl Noise<'_> {
                         local.replace('.', "")
                     } else if local.len() > 2 {
                         let at = 1 + self.rng.index(local.len() - 1);
-                        if local.is_char_boundary(at) { format!("{}.{}", &local[..at], &local[at..]) } else { local }
+                        if local.is_char_boundary(at) {
+                            format!("{}.{}", &local[..at], &local[at..])
+                        } else {
+                            local
+                        }
                     } else {
                         local
                     };
@@ -199,9 +223,16 @@ impl Noise<'_> {
                         local = local.to_uppercase();
                         domain = domain.to_uppercase();
                     } else {
-                        local = local.split('.').map(text::title_case).collect::<Vec<_>>().join(".");
+                        local = local
+                            .split('.')
+                            .map(text::title_case)
+                            .collect::<Vec<_>>()
+                            .join(".");
                         let mut cs = domain.chars();
-                        domain = cs.next().map(|c| c.to_uppercase().chain(cs).collect()).unwrap_or(domain);
+                        domain = cs
+                            .next()
+                            .map(|c| c.to_uppercase().chain(cs).collect())
+                            .unwrap_or(domain);
                     }
                 }
             }
@@ -216,7 +247,11 @@ impl Noise<'_> {
     }
 
     fn pick_address<'i>(&mut self, id: &'i Identity) -> &'i Address {
-        if self.hit(self.r.stale_address) { &id.prev_address } else { &id.address }
+        if self.hit(self.r.stale_address) {
+            &id.prev_address
+        } else {
+            &id.address
+        }
     }
 
     /// Whether a word is abbreviated: the source's habit, flipped by the
@@ -278,11 +313,30 @@ impl Noise<'_> {
         let road = self.street_name(a.road.1);
         let kind = if self.abbrev(style) { short } else { full };
         let main = format!("{} {road} {kind}", a.number);
-        let mut room = format!("{} {}", if self.abbrev(style) { "Rm" } else { "Room" }, a.room);
+        let mut room = format!(
+            "{} {}",
+            if self.abbrev(style) { "Rm" } else { "Room" },
+            a.room
+        );
         if let Some(b) = a.building {
-            room.push_str(&format!(", {} {b}", if self.abbrev(style) { "Bldg" } else { "Building" }));
+            room.push_str(&format!(
+                ", {} {b}",
+                if self.abbrev(style) {
+                    "Bldg"
+                } else {
+                    "Building"
+                }
+            ));
         }
-        let district = format!("{} {}", a.district.pinyin, if self.abbrev(style) { "Dist" } else { "District" });
+        let district = format!(
+            "{} {}",
+            a.district.pinyin,
+            if self.abbrev(style) {
+                "Dist"
+            } else {
+                "District"
+            }
+        );
         (room, main, district)
     }
 
@@ -303,7 +357,11 @@ impl Noise<'_> {
         s.push_str(&road);
         s.push_str(&format!("{}号", a.number));
         if let Some(b) = a.building {
-            s.push_str(&if variant == Some(1) { format!("{b}号楼") } else { format!("{b}栋") });
+            s.push_str(&if variant == Some(1) {
+                format!("{b}号楼")
+            } else {
+                format!("{b}栋")
+            });
         }
         s.push_str(&a.room.to_string());
         if variant != Some(2) {
@@ -379,7 +437,11 @@ impl Noise<'_> {
         if self.hit(self.r.typo) {
             stem = text::typo(&mut self.rng, &stem);
         }
-        let form = if self.hit(self.r.address_abbrev) { *self.rng.pick(c.forms) } else { c.forms[0] };
+        let form = if self.hit(self.r.address_abbrev) {
+            self.rng.choose(c.forms)
+        } else {
+            c.forms[0]
+        };
         let mut s = format!("{stem}{form}");
         if self.hit(self.r.case) {
             s = s.to_uppercase();
@@ -412,7 +474,11 @@ pub(crate) fn render(kind: SourceKind, id: &Identity, n: &mut Noise<'_>) -> Vec<
 
 fn crm(id: &Identity, n: &mut Noise<'_>) -> Vec<Cell> {
     let name = n.latin_name(id);
-    let (first, last) = if name.swapped { (name.family, name.given) } else { (name.given, name.family) };
+    let (first, last) = if name.swapped {
+        (name.family, name.given)
+    } else {
+        (name.given, name.family)
+    };
     let email = n.email(id, true);
     let phone = n.phone(id, PhoneStyle::National, true);
     let dob = n.dob(id).map(|(d, alt)| match (alt, n.rng.chance(0.5)) {
@@ -432,7 +498,11 @@ fn crm(id: &Identity, n: &mut Noise<'_>) -> Vec<Cell> {
     let postcode = (!n.missing()).then(|| n.postcode(addr));
     let names = Noise::country_names(addr);
     let country = (!n.missing()).then(|| {
-        if n.hit(n.r.address_abbrev) { (*n.rng.pick(names.variants)).to_string() } else { names.long.to_string() }
+        if n.hit(n.r.address_abbrev) {
+            (*n.rng.pick(names.variants)).to_string()
+        } else {
+            names.long.to_string()
+        }
     });
     let company = n.company(id);
     let t = DateTime::from_epoch(n.updated());
@@ -464,7 +534,13 @@ fn webshop(id: &Identity, n: &mut Noise<'_>) -> Vec<Cell> {
         (true, _) => format!("{}T00:00:00.000Z", d.iso()),
     });
     let addr = n.pick_address(id);
-    let mut cells = vec![Cell::Null, str_cell(name), opt_cell(email), opt_cell(phone), opt_cell(birthday)];
+    let mut cells = vec![
+        Cell::Null,
+        str_cell(name),
+        opt_cell(email),
+        opt_cell(phone),
+        opt_cell(birthday),
+    ];
     if n.missing() {
         cells.extend([Cell::Null, Cell::Null, Cell::Null, Cell::Null, Cell::Null]);
     } else {
@@ -496,7 +572,13 @@ fn webshop(id: &Identity, n: &mut Noise<'_>) -> Vec<Cell> {
         ]);
     }
     let t = DateTime::from_epoch(n.updated());
-    cells.push(str_cell(format!("{}T{:02}:{:02}:{:02}Z", t.date.iso(), t.h, t.min, t.s)));
+    cells.push(str_cell(format!(
+        "{}T{:02}:{:02}:{:02}Z",
+        t.date.iso(),
+        t.h,
+        t.min,
+        t.s
+    )));
     cells.push(Cell::Bool(n.rng.chance(0.35)));
     cells.push(Cell::Int((n.rng.f64().powi(3) * 60.0) as i64));
     cells
@@ -504,12 +586,20 @@ fn webshop(id: &Identity, n: &mut Noise<'_>) -> Vec<Cell> {
 
 fn loyalty(id: &Identity, n: &mut Noise<'_>) -> Vec<Cell> {
     let name = n.han_name(id);
-    let canonical = if id.phone.country == Country::Cn { PhoneStyle::Compact } else { PhoneStyle::Intl };
+    let canonical = if id.phone.country == Country::Cn {
+        PhoneStyle::Compact
+    } else {
+        PhoneStyle::Intl
+    };
     // The mobile number is the member's login: never missing.
     let phone = n.phone(id, canonical, false);
     let email = n.email(id, true);
     let dob = n.dob(id).map(|(d, alt)| {
-        if alt { format!("{}年{}月{}日", d.y, d.m, d.d) } else { format!("{:04}{:02}{:02}", d.y, d.m, d.d) }
+        if alt {
+            format!("{}年{}月{}日", d.y, d.m, d.d)
+        } else {
+            format!("{:04}{:02}{:02}", d.y, d.m, d.d)
+        }
     });
     let addr = n.pick_address(id);
     let line = (!n.missing()).then(|| match addr {
@@ -528,13 +618,23 @@ fn loyalty(id: &Identity, n: &mut Noise<'_>) -> Vec<Cell> {
         opt_cell(line),
         opt_cell(city),
         opt_cell(postcode),
-        str_cell(format!("{} {:02}:{:02}:{:02}", t.date.iso(), t.h, t.min, t.s)),
+        str_cell(format!(
+            "{} {:02}:{:02}:{:02}",
+            t.date.iso(),
+            t.h,
+            t.min,
+            t.s
+        )),
     ]
 }
 
 fn erp(id: &Identity, n: &mut Noise<'_>) -> Vec<Cell> {
     let name = n.latin_name(id);
-    let (family, given) = if name.swapped { (name.given, name.family) } else { (name.family, name.given) };
+    let (family, given) = if name.swapped {
+        (name.given, name.family)
+    } else {
+        (name.family, name.given)
+    };
     let gender = (!n.missing()).then(|| if id.male { "M" } else { "F" }.to_string());
     let dob = n.dob(id).map_or(Cell::Null, |(d, _)| Cell::Date(d.days()));
     let phone = n.phone(id, PhoneStyle::Intl, true);

@@ -93,6 +93,16 @@ impl Rng {
         &xs[self.index(xs.len())]
     }
 
+    /// A copy of a uniformly chosen element.
+    pub fn choose<T: Copy>(&mut self, xs: &[T]) -> T {
+        *self.pick(xs)
+    }
+
+    /// A copy of an element chosen by [`Rng::skewed`].
+    pub fn choose_skewed<T: Copy>(&mut self, xs: &[T], k: f64) -> T {
+        *self.skewed(xs, k)
+    }
+
     /// An element chosen with a heavy head: index `floor(n * u^k)`, so the
     /// first elements (the most frequent names) dominate as in real data.
     pub fn skewed<'a, T>(&mut self, xs: &'a [T], k: f64) -> &'a T {
@@ -134,16 +144,14 @@ mod tests {
         let mut x = Rng::new(7, 1, 2);
         let mut y = Rng::new(7, 1, 3);
         let mut z = Rng::new(7, 2, 2);
-        let (xs, ys, zs): (Vec<_>, Vec<_>, Vec<_>) =
-            (0..8).map(|_| (x.next_u64(), y.next_u64(), z.next_u64())).fold(
-                (vec![], vec![], vec![]),
-                |mut acc, (a, b, c)| {
-                    acc.0.push(a);
-                    acc.1.push(b);
-                    acc.2.push(c);
-                    acc
-                },
-            );
+        let (xs, ys, zs): (Vec<_>, Vec<_>, Vec<_>) = (0..8)
+            .map(|_| (x.next_u64(), y.next_u64(), z.next_u64()))
+            .fold((vec![], vec![], vec![]), |mut acc, (a, b, c)| {
+                acc.0.push(a);
+                acc.1.push(b);
+                acc.2.push(c);
+                acc
+            });
         assert_ne!(xs, ys);
         assert_ne!(xs, zs);
     }

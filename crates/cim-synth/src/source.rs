@@ -23,8 +23,12 @@ pub enum SourceKind {
 
 impl SourceKind {
     /// Every kind, in canonical order.
-    pub const ALL: [SourceKind; 4] =
-        [SourceKind::Crm, SourceKind::Webshop, SourceKind::Loyalty, SourceKind::Erp];
+    pub const ALL: [SourceKind; 4] = [
+        SourceKind::Crm,
+        SourceKind::Webshop,
+        SourceKind::Loyalty,
+        SourceKind::Erp,
+    ];
 
     /// Lower-case name (`crm`), used in file names and `truth.csv`.
     pub const fn name(self) -> &'static str {
@@ -144,7 +148,10 @@ pub struct Column {
 }
 
 const fn text(name: &'static str) -> Column {
-    Column { name, ty: ColumnType::Text }
+    Column {
+        name,
+        ty: ColumnType::Text,
+    }
 }
 
 const CRM: &[Column] = &[
@@ -163,7 +170,10 @@ const CRM: &[Column] = &[
 ];
 
 const WEBSHOP: &[Column] = &[
-    Column { name: "id", ty: ColumnType::Int },
+    Column {
+        name: "id",
+        ty: ColumnType::Int,
+    },
     text("name"),
     text("email"),
     text("phone"),
@@ -174,8 +184,14 @@ const WEBSHOP: &[Column] = &[
     text("address.zip"),
     text("address.country"),
     text("updated_at"),
-    Column { name: "newsletter", ty: ColumnType::Bool },
-    Column { name: "orders", ty: ColumnType::Int },
+    Column {
+        name: "newsletter",
+        ty: ColumnType::Bool,
+    },
+    Column {
+        name: "orders",
+        ty: ColumnType::Int,
+    },
 ];
 
 const LOYALTY: &[Column] = &[
@@ -191,17 +207,26 @@ const LOYALTY: &[Column] = &[
 ];
 
 const ERP: &[Column] = &[
-    Column { name: "partner_no", ty: ColumnType::Int },
+    Column {
+        name: "partner_no",
+        ty: ColumnType::Int,
+    },
     text("name"),
     text("gender"),
-    Column { name: "birth_date", ty: ColumnType::Date },
+    Column {
+        name: "birth_date",
+        ty: ColumnType::Date,
+    },
     text("mobile"),
     text("email"),
     text("street"),
     text("postal_code"),
     text("city"),
     text("country_iso"),
-    Column { name: "created_at", ty: ColumnType::Timestamp },
+    Column {
+        name: "created_at",
+        ty: ColumnType::Timestamp,
+    },
     text("status"),
 ];
 

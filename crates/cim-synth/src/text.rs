@@ -29,7 +29,11 @@ const KINDS: [TypoKind; 5] = [
 ];
 
 fn with_case(c: char, like: char) -> char {
-    if like.is_uppercase() { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() }
+    if like.is_uppercase() {
+        c.to_ascii_uppercase()
+    } else {
+        c.to_ascii_lowercase()
+    }
 }
 
 fn random_letter(rng: &mut Rng, not: char) -> char {
@@ -44,7 +48,7 @@ fn random_letter(rng: &mut Rng, not: char) -> char {
 /// One keyboard typo of a random kind. Returns `s` unchanged only when it is
 /// empty. Han text is left to [`han_slip`].
 pub(crate) fn typo(rng: &mut Rng, s: &str) -> String {
-    let kind = *rng.pick(&KINDS);
+    let kind = rng.choose(&KINDS);
     typo_of_kind(rng, s, kind)
 }
 
@@ -62,28 +66,33 @@ pub(crate) fn typo_of_kind(rng: &mut Rng, s: &str, kind: TypoKind) -> String {
             cs.remove(i);
         }
         TypoKind::Substitution if !letters.is_empty() => {
-            let i = *rng.pick(&letters);
+            let i = rng.choose(&letters);
             cs[i] = with_case(random_letter(rng, cs[i]), cs[i]);
         }
         TypoKind::Transposition => {
             let sites: Vec<usize> = (0..cs.len() - 1)
-                .filter(|&i| cs[i] != cs[i + 1] && !cs[i].is_whitespace() && !cs[i + 1].is_whitespace())
+                .filter(|&i| {
+                    cs[i] != cs[i + 1] && !cs[i].is_whitespace() && !cs[i + 1].is_whitespace()
+                })
                 .collect();
             if sites.is_empty() {
                 return typo_of_kind(rng, s, TypoKind::Insertion);
             }
-            let i = *rng.pick(&sites);
+            let i = rng.choose(&sites);
             cs.swap(i, i + 1);
         }
         TypoKind::KeyboardAdjacent => {
-            let sites: Vec<usize> =
-                letters.iter().copied().filter(|&i| !data::keyboard_neighbours(cs[i]).is_empty()).collect();
+            let sites: Vec<usize> = letters
+                .iter()
+                .copied()
+                .filter(|&i| !data::keyboard_neighbours(cs[i]).is_empty())
+                .collect();
             if sites.is_empty() {
                 return typo_of_kind(rng, s, TypoKind::Insertion);
             }
-            let i = *rng.pick(&sites);
+            let i = rng.choose(&sites);
             let nb: Vec<char> = data::keyboard_neighbours(cs[i]).chars().collect();
-            cs[i] = with_case(*rng.pick(&nb), cs[i]);
+            cs[i] = with_case(rng.choose(&nb), cs[i]);
         }
         _ => {
             // Insertion (also the fallback): a doubled key or a neighbour of
@@ -92,9 +101,13 @@ pub(crate) fn typo_of_kind(rng: &mut Rng, s: &str, kind: TypoKind) -> String {
             let prev = cs[i];
             let nb: Vec<char> = data::keyboard_neighbours(prev).chars().collect();
             let c = if nb.is_empty() || rng.chance(0.5) {
-                if prev.is_alphabetic() { prev.to_ascii_lowercase() } else { random_letter(rng, ' ') }
+                if prev.is_alphabetic() {
+                    prev.to_ascii_lowercase()
+                } else {
+                    random_letter(rng, ' ')
+                }
             } else {
-                *rng.pick(&nb)
+                rng.choose(&nb)
             };
             cs.insert(i + 1, c);
         }
@@ -135,7 +148,7 @@ fn replace_one_site(rng: &mut Rng, s: &str, rules: &[(&str, &str)]) -> Option<St
     if sites.is_empty() {
         return None;
     }
-    let (at, r) = *rng.pick(&sites);
+    let (at, r) = rng.choose(&sites);
     let (from, to) = rules[r];
     let mut out = String::with_capacity(s.len() + 2);
     out.push_str(&s[..at]);
@@ -241,21 +254,29 @@ pub(crate) fn phonetic(rng: &mut Rng, s: &str) -> Option<String> {
 /// `None` when no character of `s` has a known homophone.
 pub(crate) fn han_slip(rng: &mut Rng, s: &str) -> Option<String> {
     let cs: Vec<char> = s.chars().collect();
-    let sites: Vec<usize> = (0..cs.len()).filter(|&i| data::han_homophones(cs[i]).is_some()).collect();
+    let sites: Vec<usize> = (0..cs.len())
+        .filter(|&i| data::han_homophones(cs[i]).is_some())
+        .collect();
     if sites.is_empty() {
         return None;
     }
-    let i = *rng.pick(&sites);
-    let alts: Vec<char> = data::han_homophones(cs[i]).unwrap_or_default().chars().collect();
+    let i = rng.choose(&sites);
+    let alts: Vec<char> = data::han_homophones(cs[i])
+        .unwrap_or_default()
+        .chars()
+        .collect();
     let mut out = cs;
-    out[i] = *rng.pick(&alts);
+    out[i] = rng.choose(&alts);
     Some(out.into_iter().collect())
 }
 
 /// Traditional forms for every character that has one (a name typed on a
 /// Hong Kong or Taiwan keyboard). `None` when nothing changes.
 pub(crate) fn han_traditional(s: &str) -> Option<String> {
-    let out: String = s.chars().map(|c| data::han_traditional(c).unwrap_or(c)).collect();
+    let out: String = s
+        .chars()
+        .map(|c| data::han_traditional(c).unwrap_or(c))
+        .collect();
     (out != s).then_some(out)
 }
 
@@ -297,7 +318,16 @@ mod tests {
     #[test]
     fn every_typo_kind_changes_the_string() {
         let mut rng = Rng::new(11, 0, 0);
-        for word in ["Robert", "Li", "A", "Anna", "Smith-Jones", "O'Brien", "Zhang", "Müller"] {
+        for word in [
+            "Robert",
+            "Li",
+            "A",
+            "Anna",
+            "Smith-Jones",
+            "O'Brien",
+            "Zhang",
+            "Müller",
+        ] {
             for kind in KINDS {
                 for _ in 0..50 {
                     let t = typo_of_kind(&mut rng, word, kind);
@@ -312,8 +342,14 @@ mod tests {
         let mut rng = Rng::new(12, 0, 0);
         for _ in 0..200 {
             let w = "Margaret";
-            assert_eq!(typo_of_kind(&mut rng, w, TypoKind::Insertion).len(), w.len() + 1);
-            assert_eq!(typo_of_kind(&mut rng, w, TypoKind::Deletion).len(), w.len() - 1);
+            assert_eq!(
+                typo_of_kind(&mut rng, w, TypoKind::Insertion).len(),
+                w.len() + 1
+            );
+            assert_eq!(
+                typo_of_kind(&mut rng, w, TypoKind::Deletion).len(),
+                w.len() - 1
+            );
             let t = typo_of_kind(&mut rng, w, TypoKind::Transposition);
             let mut a: Vec<char> = t.chars().collect();
             let mut b: Vec<char> = w.chars().collect();
@@ -331,7 +367,10 @@ mod tests {
     fn ocr_phonetic_and_han_tables() {
         let mut rng = Rng::new(13, 0, 0);
         assert_eq!(ocr(&mut rng, "zzz"), None);
-        let cases = [("Bernard", &["Bemard", "8ernard", "Bcrnard"][..]), ("10", &["l0", "1O"][..])];
+        let cases = [
+            ("Bernard", &["Bemard", "8ernard", "Bcrnard"][..]),
+            ("10", &["l0", "1O"][..]),
+        ];
         for (input, allowed) in cases {
             for _ in 0..50 {
                 let out = ocr(&mut rng, input).expect("applies");
@@ -345,7 +384,10 @@ mod tests {
         assert!(seen.contains("Stefanie"), "{seen:?}");
         assert!(seen.contains("Stephany"), "{seen:?}");
         assert!(!seen.contains("Stephanie"));
-        assert_eq!(phonetic(&mut rng, "Philip").map(|s| s.len() >= 5), Some(true));
+        assert_eq!(
+            phonetic(&mut rng, "Philip").map(|s| s.len() >= 5),
+            Some(true)
+        );
         let slip = han_slip(&mut rng, "张伟").expect("applies");
         assert_ne!(slip, "张伟");
         assert_eq!(slip.chars().count(), 2);

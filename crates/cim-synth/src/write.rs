@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, BooleanBuilder, Date32Builder, Int64Builder, StringBuilder, TimestampMillisecondBuilder,
+    ArrayRef, BooleanBuilder, Date32Builder, Int64Builder, StringBuilder,
+    TimestampMillisecondBuilder,
 };
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use arrow::record_batch::RecordBatch;
@@ -20,9 +21,9 @@ use parquet::file::properties::WriterProperties;
 use serde::Serialize;
 
 use crate::error::Error;
-use crate::generate::generate;
+use crate::generate::{CellRef, Chunk, RowMeta, Wave, generate, key_cell, key_text};
 use crate::options::SynthOptions;
-use crate::source::{Cell, Column, ColumnType, FileFormat, SourceKind, SynthRecord};
+use crate::source::{Cell, Column, ColumnType, FileFormat, SourceKind};
 
 /// Name of the ground-truth file (`source,source_key,entity_id`).
 pub const TRUTH_FILE: &str = "truth.csv";
@@ -96,7 +97,10 @@ pub struct MalformedRow {
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
-    move |source| Error::Io { path: path.to_path_buf(), source }
+    move |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// Whether a source in a format gets an Excel-style BOM and CRLF.
@@ -137,52 +141,97 @@ fn push_json_str(out: &mut String, s: &str) {
     out.push('"');
 }
 
-fn push_json_cell(out: &mut String, c: &Cell) {
+/// Text of a non-string cell as written in CSV (dates ISO, timestamps
+/// `yyyy-mm-dd hh:mm:ss`).
+fn push_cell_text(out: &mut String, c: CellRef<'_>) {
     match c {
-        Cell::Null => out.push_str("null"),
-        Cell::Int(i) => {
+        CellRef::Null => {}
+        CellRef::Str(s) => out.push_str(s),
+        CellRef::Int(i) => {
             let _ = write!(out, "{i}");
         }
-        Cell::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Cell::Str(s) => push_json_str(out, s),
-        other => push_json_str(out, &other.to_text()),
+        CellRef::Bool(b) => out.push_str(if b { "true" } else { "false" }),
+        CellRef::Date(d) => out.push_str(&Cell::Date(d).to_text()),
+        CellRef::Ts(t) => out.push_str(&Cell::Timestamp(t).to_text()),
     }
 }
 
-/// Renders one record as a JSON object; `a.b` columns become nested
+fn push_json_cell(out: &mut String, c: CellRef<'_>) {
+    match c {
+        CellRef::Null => out.push_str("null"),
+        CellRef::Int(_) | CellRef::Bool(_) => push_cell_text(out, c),
+        CellRef::Str(s) => push_json_str(out, s),
+        other => {
+            let mut t = String::new();
+            push_cell_text(&mut t, other);
+            push_json_str(out, &t);
+        }
+    }
+}
+
+/// Cell `col` of a row, the key (column 0) included.
+fn row_cell<'a>(chunk: &'a Chunk, row: &RowMeta, col: usize, key: &'a mut String) -> CellRef<'a> {
+    if col > 0 {
+        return chunk.cell(row, col);
+    }
+    match key_cell(row.source, row.key) {
+        Cell::Int(i) => CellRef::Int(i),
+        _ => {
+            key.clear();
+            key_text(row.source, row.key, key);
+            CellRef::Str(key)
+        }
+    }
+}
+
+fn group_of(name: &str) -> Option<&str> {
+    name.split_once('.').map(|(g, _)| g)
+}
+
+/// Renders one row as a JSON object; `a.b` columns become nested
 /// objects, `null` when all their members are null.
-fn push_json_row(out: &mut String, columns: &[Column], cells: &[Cell]) {
+fn push_json_row(
+    out: &mut String,
+    columns: &[Column],
+    chunk: &Chunk,
+    row: &RowMeta,
+    key: &mut String,
+) {
+    let cell = |col: usize, key: &mut String, out: &mut String| {
+        let mut k = std::mem::take(key);
+        push_json_cell(out, row_cell(chunk, row, col, &mut k));
+        *key = k;
+    };
     out.push('{');
     let mut i = 0;
-    let mut first = true;
     while i < columns.len() {
-        if !first {
+        if i > 0 {
             out.push(',');
         }
-        first = false;
-        match columns[i].name.split_once('.') {
+        match group_of(columns[i].name) {
             None => {
                 push_json_str(out, columns[i].name);
                 out.push(':');
-                push_json_cell(out, &cells[i]);
+                cell(i, key, out);
                 i += 1;
             }
-            Some((group, _)) => {
-                let prefix = format!("{group}.");
-                let end = (i..columns.len()).find(|&j| !columns[j].name.starts_with(&prefix)).unwrap_or(columns.len());
+            Some(group) => {
+                let end = (i..columns.len())
+                    .find(|&j| group_of(columns[j].name) != Some(group))
+                    .unwrap_or(columns.len());
                 push_json_str(out, group);
                 out.push(':');
-                if cells[i..end].iter().all(Cell::is_null) {
+                if (i..end).all(|j| matches!(chunk.cell(row, j), CellRef::Null)) {
                     out.push_str("null");
                 } else {
                     out.push('{');
-                    for j in i..end {
+                    for (j, column) in columns.iter().enumerate().take(end).skip(i) {
                         if j > i {
                             out.push(',');
                         }
-                        push_json_str(out, &columns[j].name[prefix.len()..]);
+                        push_json_str(out, &column.name[group.len() + 1..]);
                         out.push(':');
-                        push_json_cell(out, &cells[j]);
+                        cell(j, key, out);
                     }
                     out.push('}');
                 }
@@ -225,14 +274,26 @@ impl Sink {
         let columns = kind.columns();
         if format == FileFormat::Parquet {
             let schema: SchemaRef = Arc::new(Schema::new(
-                columns.iter().map(|c| Field::new(c.name, arrow_type(c.ty), true)).collect::<Vec<_>>(),
+                columns
+                    .iter()
+                    .map(|c| Field::new(c.name, arrow_type(c.ty), true))
+                    .collect::<Vec<_>>(),
             ));
             let props = WriterProperties::builder()
                 .set_compression(Compression::ZSTD(ZstdLevel::try_new(1).unwrap_or_default()))
                 .build();
-            let writer = ArrowWriter::try_new(file, schema.clone(), Some(props))
-                .map_err(|source| Error::Parquet { path: path.clone(), source })?;
-            return Ok(Sink::Parquet { path, writer: Box::new(writer), schema });
+            let writer =
+                ArrowWriter::try_new(file, schema.clone(), Some(props)).map_err(|source| {
+                    Error::Parquet {
+                        path: path.clone(),
+                        source,
+                    }
+                })?;
+            return Ok(Sink::Parquet {
+                path,
+                writer: Box::new(writer),
+                schema,
+            });
         }
         let (bom, eol) = text_conventions(kind, format);
         let out = BufWriter::with_capacity(1 << 20, file);
@@ -249,13 +310,26 @@ impl Sink {
             }
             scratch.push_str(eol);
         }
-        let mut sink = Sink::Text { path, out, format, eol, scratch };
+        let mut sink = Sink::Text {
+            path,
+            out,
+            format,
+            eol,
+            scratch,
+        };
         sink.flush_scratch()?;
         Ok(sink)
     }
 
     fn flush_scratch(&mut self) -> Result<(), Error> {
-        if let Sink::Text { path, out, format, scratch, .. } = self {
+        if let Sink::Text {
+            path,
+            out,
+            format,
+            scratch,
+            ..
+        } = self
+        {
             let bytes: std::borrow::Cow<'_, [u8]> = if *format == FileFormat::CsvGbk {
                 let (b, _, _) = encoding_rs::GBK.encode(scratch);
                 b
@@ -268,21 +342,27 @@ impl Sink {
         Ok(())
     }
 
-    fn write(&mut self, kind: SourceKind, rows: &[&SynthRecord]) -> Result<(), Error> {
+    fn write(&mut self, kind: SourceKind, rows: &[(&Chunk, &RowMeta)]) -> Result<(), Error> {
         let columns = kind.columns();
         match self {
-            Sink::Text { format, eol, scratch, .. } => {
-                for r in rows {
+            Sink::Text {
+                format,
+                eol,
+                scratch,
+                ..
+            } => {
+                let mut key = String::new();
+                for (chunk, row) in rows {
                     if *format == FileFormat::Jsonl {
-                        push_json_row(scratch, columns, &r.cells);
+                        push_json_row(scratch, columns, chunk, row, &mut key);
                     } else {
-                        for (i, c) in r.cells.iter().enumerate() {
-                            if i > 0 {
+                        for col in 0..columns.len() {
+                            if col > 0 {
                                 scratch.push(',');
                             }
-                            match c {
-                                Cell::Str(s) => push_csv_field(scratch, s),
-                                other => push_csv_field(scratch, &other.to_text()),
+                            match row_cell(chunk, row, col, &mut key) {
+                                CellRef::Str(s) => push_csv_field(scratch, s),
+                                other => push_cell_text(scratch, other),
                             }
                         }
                     }
@@ -290,15 +370,29 @@ impl Sink {
                 }
                 self.flush_scratch()
             }
-            Sink::Parquet { path, writer, schema } => {
+            Sink::Parquet {
+                path,
+                writer,
+                schema,
+            } => {
                 if rows.is_empty() {
                     return Ok(());
                 }
-                let arrays: Vec<ArrayRef> =
-                    columns.iter().enumerate().map(|(i, c)| column_array(c.ty, rows, i)).collect();
-                let batch = RecordBatch::try_new(schema.clone(), arrays)
-                    .map_err(|source| Error::Arrow { path: path.clone(), source })?;
-                writer.write(&batch).map_err(|source| Error::Parquet { path: path.clone(), source })
+                let arrays: Vec<ArrayRef> = columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| column_array(c.ty, rows, i))
+                    .collect();
+                let batch = RecordBatch::try_new(schema.clone(), arrays).map_err(|source| {
+                    Error::Arrow {
+                        path: path.clone(),
+                        source,
+                    }
+                })?;
+                writer.write(&batch).map_err(|source| Error::Parquet {
+                    path: path.clone(),
+                    source,
+                })
             }
         }
     }
@@ -306,46 +400,53 @@ impl Sink {
     fn finish(self) -> Result<(), Error> {
         match self {
             Sink::Text { path, mut out, .. } => out.flush().map_err(io_err(&path)),
-            Sink::Parquet { path, writer, .. } => {
-                writer.close().map(|_| ()).map_err(|source| Error::Parquet { path, source })
-            }
+            Sink::Parquet { path, writer, .. } => writer
+                .close()
+                .map(|_| ())
+                .map_err(|source| Error::Parquet { path, source }),
         }
     }
 }
 
-fn column_array(ty: ColumnType, rows: &[&SynthRecord], i: usize) -> ArrayRef {
+fn column_array(ty: ColumnType, rows: &[(&Chunk, &RowMeta)], i: usize) -> ArrayRef {
+    let mut key = String::new();
+    macro_rules! primitive {
+        ($builder:expr, $variant:ident) => {{
+            let mut b = $builder;
+            for (c, r) in rows {
+                b.append_option(match row_cell(c, r, i, &mut key) {
+                    CellRef::$variant(v) => Some(v),
+                    _ => None,
+                });
+            }
+            Arc::new(b.finish())
+        }};
+    }
     match ty {
         ColumnType::Text => {
             let mut b = StringBuilder::with_capacity(rows.len(), rows.len() * 16);
-            for r in rows {
-                match &r.cells[i] {
-                    Cell::Null => b.append_null(),
-                    Cell::Str(s) => b.append_value(s),
-                    other => b.append_value(other.to_text()),
+            let mut t = String::new();
+            for (c, r) in rows {
+                match row_cell(c, r, i, &mut key) {
+                    CellRef::Null => b.append_null(),
+                    CellRef::Str(s) => b.append_value(s),
+                    other => {
+                        t.clear();
+                        push_cell_text(&mut t, other);
+                        b.append_value(&t);
+                    }
                 }
             }
             Arc::new(b.finish())
         }
-        ColumnType::Int => {
-            let mut b = Int64Builder::with_capacity(rows.len());
-            rows.iter().for_each(|r| b.append_option(if let Cell::Int(v) = r.cells[i] { Some(v) } else { None }));
-            Arc::new(b.finish())
-        }
-        ColumnType::Bool => {
-            let mut b = BooleanBuilder::with_capacity(rows.len());
-            rows.iter().for_each(|r| b.append_option(if let Cell::Bool(v) = r.cells[i] { Some(v) } else { None }));
-            Arc::new(b.finish())
-        }
-        ColumnType::Date => {
-            let mut b = Date32Builder::with_capacity(rows.len());
-            rows.iter().for_each(|r| b.append_option(if let Cell::Date(v) = r.cells[i] { Some(v) } else { None }));
-            Arc::new(b.finish())
-        }
+        ColumnType::Int => primitive!(Int64Builder::with_capacity(rows.len()), Int),
+        ColumnType::Bool => primitive!(BooleanBuilder::with_capacity(rows.len()), Bool),
+        ColumnType::Date => primitive!(Date32Builder::with_capacity(rows.len()), Date),
         ColumnType::Timestamp => {
-            let mut b = TimestampMillisecondBuilder::with_capacity(rows.len()).with_timezone("UTC");
-            rows.iter()
-                .for_each(|r| b.append_option(if let Cell::Timestamp(v) = r.cells[i] { Some(v) } else { None }));
-            Arc::new(b.finish())
+            primitive!(
+                TimestampMillisecondBuilder::with_capacity(rows.len()).with_timezone("UTC"),
+                Ts
+            )
         }
     }
 }
@@ -363,20 +464,27 @@ struct Writer {
 }
 
 impl Writer {
-    fn write_batch(&mut self, batch: &[SynthRecord]) -> Result<(), Error> {
+    fn write_wave(&mut self, wave: &Wave) -> Result<(), Error> {
         for (slot, (kind, sink)) in self.sinks.iter_mut().enumerate() {
-            let rows: Vec<&SynthRecord> = batch.iter().filter(|r| r.source == *kind).collect();
+            let rows: Vec<(&Chunk, &RowMeta)> =
+                wave.rows().filter(|(_, r)| r.source == *kind).collect();
             self.rows[slot] += rows.len() as u64;
             sink.write(*kind, &rows)?;
         }
-        for r in batch {
-            let _ = writeln!(self.truth_buf, "{},{},{}", r.source.name(), r.source_key, r.entity_id);
+        for (_, r) in wave.rows() {
+            self.truth_buf.push_str(r.source.name());
+            self.truth_buf.push(',');
+            key_text(r.source, r.key, &mut self.truth_buf);
+            let _ = writeln!(self.truth_buf, ",{}", r.entity);
         }
-        self.truth.write_all(self.truth_buf.as_bytes()).map_err(io_err(&self.truth_path))?;
+        self.truth
+            .write_all(self.truth_buf.as_bytes())
+            .map_err(io_err(&self.truth_path))?;
         self.truth_buf.clear();
         // Every entity's records are inside one batch, so pairs can be
         // counted per batch.
-        let mut ids: Vec<(u64, SourceKind)> = batch.iter().map(|r| (r.entity_id, r.source)).collect();
+        let mut ids: Vec<(u64, SourceKind)> =
+            wave.rows().map(|(_, r)| (r.entity, r.source)).collect();
         ids.sort_unstable();
         for group in ids.chunk_by(|a, b| a.0 == b.0) {
             let n = group.len() as u64;
@@ -417,7 +525,9 @@ pub(crate) fn write_files(dir: &Path, opts: &SynthOptions) -> Result<DatasetSumm
     }
     let truth_path = dir.join(TRUTH_FILE);
     let mut truth = BufWriter::new(File::create(&truth_path).map_err(io_err(&truth_path))?);
-    truth.write_all(b"source,source_key,entity_id\n").map_err(io_err(&truth_path))?;
+    truth
+        .write_all(b"source,source_key,entity_id\n")
+        .map_err(io_err(&truth_path))?;
     let mut w = Writer {
         rows: vec![0; sinks.len()],
         sinks,
@@ -428,18 +538,39 @@ pub(crate) fn write_files(dir: &Path, opts: &SynthOptions) -> Result<DatasetSumm
         pairs: 0,
         pairs_within: 0,
     };
-    let mut batch = records.next_batch();
-    while let Some(current) = batch {
-        let (next, written) = rayon::join(|| records.next_batch(), || w.write_batch(&current));
+    let mut wave = records.next_wave();
+    while let Some(current) = wave {
+        // The writer also drops the wave, so freeing overlaps generation.
+        let (next, written) = rayon::join(
+            || records.next_wave(),
+            || {
+                let r = w.write_wave(&current);
+                drop(current);
+                r
+            },
+        );
         written?;
-        batch = next;
+        wave = next;
     }
-    let Writer { sinks, rows, truth_path, mut truth, hist, pairs, pairs_within, .. } = w;
+    let Writer {
+        sinks,
+        rows,
+        truth_path,
+        mut truth,
+        hist,
+        pairs,
+        pairs_within,
+        ..
+    } = w;
     truth.flush().map_err(io_err(&truth_path))?;
     let mut sources = Vec::with_capacity(sinks.len());
     for ((kind, sink), n) in sinks.into_iter().zip(rows) {
         sink.finish()?;
-        let spec = opts.sources.iter().find(|s| s.kind == kind).map(|s| s.effective_format());
+        let spec = opts
+            .sources
+            .iter()
+            .find(|s| s.kind == kind)
+            .map(|s| s.effective_format());
         let format = spec.unwrap_or(kind.native_format());
         let (bom, eol) = text_conventions(kind, format);
         sources.push(SourceSummary {

@@ -91,6 +91,7 @@ pub(crate) fn scalars(v: Option<&Value>, depth: usize) -> Vec<(String, String)> 
                 Value::Object(_) => {}
                 Value::Array(a) => out.push((key, format!("{} entries", a.len()))),
                 Value::Null => {}
+                Value::Number(n) => out.push((key, number(n))),
                 _ => out.push((key, text(Some(x), ", ").unwrap_or_default())),
             }
         }
@@ -100,6 +101,23 @@ pub(crate) fn scalars(v: Option<&Value>, depth: usize) -> Vec<(String, String)> 
         walk(v, "", depth, &mut out);
     }
     out
+}
+
+/// A number for people: integers with thousands separators, small floats
+/// with four decimals (or scientific), large ones with one.
+fn number(n: &serde_json::Number) -> String {
+    if let Some(u) = n.as_u64() {
+        crate::fmt::int(u)
+    } else if let Some(i) = n.as_i64() {
+        format!("-{}", crate::fmt::int(i.unsigned_abs()))
+    } else {
+        let f = n.as_f64().unwrap_or(f64::NAN);
+        if f.abs() >= 1000.0 {
+            crate::fmt::float(f, 1)
+        } else {
+            crate::fmt::prob(f)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -123,7 +141,13 @@ mod tests {
             counts(Some(&json!({"a": 1, "b": 5, "c": "x"}))),
             vec![("b".into(), 5), ("a".into(), 1)]
         );
-        let s = scalars(Some(&v), 1);
+        let s = scalars(
+            Some(&json!({"big": 2450000, "neg": -12, "f": 0.25, "a": {"b": 3}, "arr": [1, 2]})),
+            1,
+        );
+        assert!(s.contains(&("big".into(), "2,450,000".into())));
+        assert!(s.contains(&("neg".into(), "-12".into())));
+        assert!(s.contains(&("f".into(), "0.2500".into())));
         assert!(s.contains(&("a.b".into(), "3".into())));
         assert!(s.contains(&("arr".into(), "2 entries".into())));
     }

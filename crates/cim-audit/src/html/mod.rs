@@ -111,26 +111,33 @@ pub(crate) fn esc(s: &str) -> String {
 /// above it and half below (one side fills up when the other runs short),
 /// ordered by probability then index. Deterministic; NaNs are ignored.
 pub fn borderline_sample(probabilities: &[f32], threshold: f64, n: usize) -> Vec<usize> {
-    let dist = |i: usize| (f64::from(probabilities[i]) - threshold).abs();
-    let mut above: Vec<usize> = (0..probabilities.len())
-        .filter(|&i| f64::from(probabilities[i]) >= threshold)
-        .collect();
-    let mut below: Vec<usize> = (0..probabilities.len())
-        .filter(|&i| f64::from(probabilities[i]) < threshold)
-        .collect();
-    let closest = |v: &mut Vec<usize>, k: usize| {
-        let by = |a: &usize, b: &usize| dist(*a).total_cmp(&dist(*b)).then(a.cmp(b));
-        if v.len() > k && k > 0 {
-            v.select_nth_unstable_by(k - 1, by);
+    use std::collections::BinaryHeap;
+    // Bounded max-heaps keyed by (distance, index) keep the n closest per
+    // side in O(pairs log n) without copying the pairs. Non-negative f64
+    // bit patterns order like the numbers.
+    let mut above: BinaryHeap<(u64, usize)> = BinaryHeap::with_capacity(n + 1);
+    let mut below: BinaryHeap<(u64, usize)> = BinaryHeap::with_capacity(n + 1);
+    for (i, &p) in probabilities.iter().enumerate() {
+        let p = f64::from(p);
+        if p.is_nan() || n == 0 {
+            continue;
         }
-        v.truncate(k);
-    };
+        let heap = if p >= threshold {
+            &mut above
+        } else {
+            &mut below
+        };
+        heap.push(((p - threshold).abs().to_bits(), i));
+        if heap.len() > n {
+            heap.pop();
+        }
+    }
+    let mut above = above.into_sorted_vec();
+    let mut below = below.into_sorted_vec();
     let want_above = n.div_ceil(2).max(n.saturating_sub(below.len()));
-    closest(&mut above, want_above);
-    let want_below = n - above.len().min(n);
-    closest(&mut below, want_below);
-    let mut out = above;
-    out.extend(below);
+    above.truncate(want_above);
+    below.truncate(n - above.len());
+    let mut out: Vec<usize> = above.into_iter().chain(below).map(|x| x.1).collect();
     out.sort_by(|&a, &b| {
         probabilities[a]
             .total_cmp(&probabilities[b])
@@ -153,10 +160,10 @@ pub fn render_report(input: &ReportInput) -> String {
         include_str!("style.css")
     );
     let version = text(at(s, &["cim_version"]), ", ");
-    let _ = write!(
+    let _ = writeln!(
         out,
         "<header class=\"top\"><div class=\"wrap\"><h1>cim run report</h1>\
-         <p class=\"sub\">Run <code>{}</code> &middot; as of {} &middot; cim {}</p>{}</div></header>\n",
+         <p class=\"sub\">Run <code>{}</code> &middot; as of {} &middot; cim {}</p>{}</div></header>",
         esc(&run_id),
         opt_text(text(at(s, &["as_of"]), ", ")),
         opt_text(version.clone()),
@@ -283,9 +290,9 @@ fn conservation_section(s: &Value) -> String {
     let read = uint(at(s, &["rows", "read"]));
     let acc = uint(at(s, &["rows", "accepted"]));
     let q = uint(at(s, &["rows", "quarantined"]));
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<p class=\"eq\">{} rows read = {} accepted + {} quarantined &nbsp; {}</p>\n",
+        "<p class=\"eq\">{} rows read = {} accepted + {} quarantined &nbsp; {}</p>",
         opt_int(read),
         opt_int(acc),
         opt_int(q),
@@ -314,7 +321,7 @@ fn conservation_section(s: &Value) -> String {
             let _ = write!(
                 out,
                 "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
-                 <td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
+                 <td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"nw\">{}</td></tr>",
                 opt_text(text(at(src, &["name"]), ", ")),
                 opt_int(r),
                 opt_int(a),
@@ -332,10 +339,10 @@ fn conservation_section(s: &Value) -> String {
                 check(r, a, qq),
             );
         }
-        let _ = write!(
+        let _ = writeln!(
             out,
             "<tr class=\"sum\"><td>All sources</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
-             <td class=\"n\">{}</td><td class=\"n\">{}</td><td></td><td></td><td>{}</td></tr></tbody></table>\n",
+             <td class=\"n\">{}</td><td class=\"n\">{}</td><td></td><td></td><td class=\"nw\">{}</td></tr></tbody></table>",
             opt_int(read),
             opt_int(acc),
             opt_int(q),
@@ -679,10 +686,10 @@ fn model_section(model: &Value) -> String {
     };
     let pw = num(any(model, &[&["prior_weight"], &["prior", "weight"]]))
         .or_else(|| lambda.filter(|l| *l > 0.0 && *l < 1.0).map(prior_weight));
-    let _ = write!(
+    let _ = writeln!(
         out,
         "<p>Prior match probability &lambda; = {} (prior match weight {}): the chance that two \
-         records drawn at random are the same customer, before any field is compared.</p>\n",
+         records drawn at random are the same customer, before any field is compared.</p>",
         lambda.map_or_else(|| NA.into(), prob),
         pw.map_or_else(|| NA.into(), weight)
     );
@@ -914,7 +921,7 @@ fn clusters_section(sizes: &[u32]) -> String {
             pct(records[i], total_records)
         );
         bars.push(Bar {
-            label: format!("{label} records"),
+            label: format!("size {label}"),
             value: clusters[i] as f64,
             text: int(clusters[i]),
             class: "bar",
@@ -946,10 +953,10 @@ fn borderline_section(input: &ReportInput) -> String {
     }
     for w in input.borderline {
         let p = w.match_probability();
-        let _ = write!(
+        let _ = writeln!(
             out,
             "<div class=\"pair\"><h3><code>{}</code> &harr; <code>{}</code> &nbsp; p = {} &nbsp; \
-             <span class=\"badge {}\">{}</span></h3>\n",
+             <span class=\"badge {}\">{}</span></h3>",
             esc(&w.record_id_l),
             esc(&w.record_id_r),
             float(p, 4),
@@ -992,10 +999,10 @@ fn borderline_section(input: &ReportInput) -> String {
             );
             steps.push((r.comparison.clone(), r.weight));
         }
-        let _ = write!(
+        let _ = writeln!(
             out,
             "<tr class=\"sum\"><td colspan=\"6\">total match weight &rarr; probability {}</td>\
-             <td class=\"n\"></td><td class=\"n\">{}</td></tr></tbody></table>\n",
+             <td class=\"n\"></td><td class=\"n\">{}</td></tr></tbody></table>",
             float(p, 4),
             weight(w.total_weight())
         );

@@ -138,7 +138,8 @@ pub(crate) fn histogram(
     let mut s = open(title, h, "chart hist");
     // Count axis grid.
     let ticks: Vec<f64> = if log {
-        let mut t = vec![0.0];
+        // No 0 tick: on log(1 + n) it sits right under the 1 tick.
+        let mut t = Vec::new();
         let mut d = 1.0;
         while d <= top_val {
             t.push(d);

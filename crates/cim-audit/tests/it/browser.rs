@@ -1,7 +1,8 @@
 //! Opens the sample report in headless Chromium when `CIM_CHROMIUM` names
 //! a Chromium binary (CI sets it); otherwise checks only the file.
 //!
-//! `CIM_SCREENSHOT_OUT`, when set, receives a copy of the screenshot for
+//! `CIM_REPORT_ARTIFACTS`, when set to a directory, receives the sample
+//! `report.html` and (with a browser) `report.png`, for CI to archive and
 //! people to look at.
 
 use std::io::Read;
@@ -96,6 +97,10 @@ fn report_renders_in_headless_chromium() {
     let written = std::fs::read_to_string(&path).unwrap();
     assert_eq!(written, html);
     assert_well_formed(&written);
+    if let Some(dir) = std::env::var_os("CIM_REPORT_ARTIFACTS") {
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(&path, Path::new(&dir).join("report.html")).unwrap();
+    }
 
     let Some(bin) = std::env::var_os("CIM_CHROMIUM") else {
         eprintln!(
@@ -124,8 +129,8 @@ fn report_renders_in_headless_chromium() {
     );
     let bytes = std::fs::read(&png).unwrap();
     assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
-    if let Some(dest) = std::env::var_os("CIM_SCREENSHOT_OUT") {
-        std::fs::copy(&png, dest).unwrap();
+    if let Some(dir) = std::env::var_os("CIM_REPORT_ARTIFACTS") {
+        std::fs::copy(&png, Path::new(&dir).join("report.png")).unwrap();
     }
 
     let mut cmd = Command::new(&bin);

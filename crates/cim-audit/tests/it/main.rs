@@ -4,6 +4,7 @@ mod browser;
 mod eval;
 mod report;
 mod sample;
+mod scale;
 mod sweep;
 mod truth;
 mod waterfall;

@@ -95,7 +95,7 @@ fn full_report_has_every_section_and_the_figures() {
         "0 (null)", // the null level carries no weight
         "1.20e-5",  // the prior
         "threshold 0.90",
-        "101–1,000 records", // the cluster of 140
+        "size 101–1,000", // the cluster of 140
         "Mode: masked",
         "S****",
         "(null)",

@@ -17,9 +17,12 @@ impl Rng {
     }
 }
 
+/// A truth, a crosswalk (every record its own golden id) and scored pairs.
+type Sample = (Truth, Vec<(String, String)>, Vec<(String, String, f64)>);
+
 /// 600 records of 200 entities (1-5 records each); pairs within an entity
 /// mostly score high, random cross pairs mostly low, with some noise.
-fn sample() -> (Truth, Vec<(String, String)>, Vec<(String, String, f64)>) {
+fn sample() -> Sample {
     let mut rng = Rng(0x9e3779b97f4a7c15);
     let mut assignments = Vec::new();
     let mut crosswalk = Vec::new();

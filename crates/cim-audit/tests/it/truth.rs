@@ -2,9 +2,18 @@
 
 use cim_audit::{Error, TruthFormat, parse_truth};
 
+/// CSV text, expected format, records, entities, and one record's entity.
+type Case = (
+    &'static str,
+    TruthFormat,
+    usize,
+    usize,
+    (&'static str, Option<&'static str>),
+);
+
 #[test]
 fn detects_each_format_by_header() {
-    let cases: [(&str, TruthFormat, usize, usize, (&str, Option<&str>)); 5] = [
+    let cases: [Case; 5] = [
         (
             "record_id,entity_id\ncrm:1,E1\ncrm:2,E1\nweb:9,E2\n",
             TruthFormat::RecordEntity,

@@ -3,6 +3,7 @@
 
 pub mod cluster;
 pub mod completions;
+pub mod evaluate;
 pub mod run;
 pub mod train;
 

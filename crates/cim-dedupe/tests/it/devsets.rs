@@ -9,15 +9,23 @@ use cim_dedupe::{DedupeOptions, dedupe};
 use cim_schema::CanonicalField as F;
 
 fn dev_set(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/dev-sets").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/dev-sets")
+        .join(name)
 }
 
 /// Records and the truth cluster label of each.
 pub fn load(name: &str) -> (Vec<RecordBatch>, Vec<String>) {
     let path = dev_set(name);
-    let mut rdr = csv::Reader::from_path(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut rdr =
+        csv::Reader::from_path(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let headers = rdr.headers().expect("header").clone();
-    let idx = |h: &str| headers.iter().position(|x| x == h).unwrap_or_else(|| panic!("no column {h}"));
+    let idx = |h: &str| {
+        headers
+            .iter()
+            .position(|x| x == h)
+            .unwrap_or_else(|| panic!("no column {h}"))
+    };
     let mut recs = Vec::new();
     let mut truth = Vec::new();
     let febrl = headers.iter().any(|h| h == "rec_id");
@@ -29,7 +37,10 @@ pub fn load(name: &str) -> (Vec<RecordBatch>, Vec<String>) {
             TestRecord::new(g("rec_id"), "febrl")
                 .field(F::GivenName, g("given_name"))
                 .field(F::FamilyName, g("surname"))
-                .field(F::AddressLine1, format!("{} {}", g("street_number"), g("address_1")))
+                .field(
+                    F::AddressLine1,
+                    format!("{} {}", g("street_number"), g("address_1")),
+                )
                 .field(F::AddressLine2, g("address_2"))
                 .field(F::City, g("suburb"))
                 .field(F::Postcode, g("postcode"))
@@ -70,7 +81,11 @@ pub fn pairwise_prf(pred: &[u32], truth: &[String]) -> (f64, f64, f64) {
         })
         .collect();
     let p: Vec<u64> = pred.iter().map(|&x| u64::from(x)).collect();
-    let count = |g: &HashMap<u64, Vec<usize>>| g.values().map(|v| (v.len() * (v.len() - 1) / 2) as u64).sum::<u64>();
+    let count = |g: &HashMap<u64, Vec<usize>>| {
+        g.values()
+            .map(|v| (v.len() * (v.len() - 1) / 2) as u64)
+            .sum::<u64>()
+    };
     let tp_groups = pairs(&p);
     let n_pred = count(&tp_groups);
     let n_true = count(&pairs(&t));
@@ -80,10 +95,21 @@ pub fn pairwise_prf(pred: &[u32], truth: &[String]) -> (f64, f64, f64) {
         for &i in members {
             *by_truth.entry(t[i]).or_insert(0) += 1;
         }
-        tp += by_truth.values().map(|&c| c * (c.saturating_sub(1)) / 2).sum::<u64>();
+        tp += by_truth
+            .values()
+            .map(|&c| c * (c.saturating_sub(1)) / 2)
+            .sum::<u64>();
     }
-    let precision = if n_pred == 0 { 1.0 } else { tp as f64 / n_pred as f64 };
-    let recall = if n_true == 0 { 1.0 } else { tp as f64 / n_true as f64 };
+    let precision = if n_pred == 0 {
+        1.0
+    } else {
+        tp as f64 / n_pred as f64
+    };
+    let recall = if n_true == 0 {
+        1.0
+    } else {
+        tp as f64 / n_true as f64
+    };
     let f1 = if precision + recall == 0.0 {
         0.0
     } else {
@@ -117,17 +143,17 @@ fn run(name: &str, floor: f64) {
 
 #[test]
 fn febrl1_default_options() {
-    run("febrl1.csv", 0.93);
+    run("febrl1.csv", 0.97);
 }
 
 #[test]
 fn febrl2_default_options() {
-    run("febrl2.csv", 0.93);
+    run("febrl2.csv", 0.97);
 }
 
 #[test]
 fn fake_1000_default_options() {
-    run("fake_1000.csv", 0.75);
+    run("fake_1000.csv", 0.90);
 }
 
 #[test]
@@ -144,24 +170,36 @@ fn prf_counts_pairs() {
 #[test]
 #[ignore]
 fn sweep() {
-    use cim_dedupe::{ClusteringMethod, TrainingMode, train};
+    use cim_dedupe::{ClusteringMethod, LinkScore, TrainingMode, train};
     for name in ["febrl1.csv", "febrl2.csv", "fake_1000.csv"] {
         let (batches, truth) = load(name);
-        for mode in [TrainingMode::PerRule, TrainingMode::Global] {
-            let mut opts = DedupeOptions::default();
-            opts.training = mode;
+        for mode in [TrainingMode::PerRule] {
+            let opts = DedupeOptions {
+                training: mode,
+                ..Default::default()
+            };
             let model = train(&batches, &opts).expect("train");
-            for (method, link) in [
-                (ClusteringMethod::ConnectedComponents, 0.5),
-                (ClusteringMethod::AverageLinkage, 0.5),
-                (ClusteringMethod::AverageLinkage, 0.3),
+            for (method, link, score) in [
+                (
+                    ClusteringMethod::ConnectedComponents,
+                    0.5,
+                    LinkScore::Evidence,
+                ),
+                (
+                    ClusteringMethod::AverageLinkage,
+                    0.5,
+                    LinkScore::Probability,
+                ),
+                (ClusteringMethod::AverageLinkage, 0.5, LinkScore::Evidence),
+                (ClusteringMethod::AverageLinkage, 0.7, LinkScore::Evidence),
             ] {
-                let mut line = format!("{name} {mode:?} {method:?} {link}:");
+                let mut line = format!("{name} {mode:?} {method:?} {link} {score:?}:");
                 for th in [0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99] {
                     let mut o = opts.clone();
                     o.match_threshold = th;
                     o.clustering.method = method;
                     o.clustering.min_average_link = link;
+                    o.clustering.link_score = score;
                     let res = dedupe(&batches, &o, Some(&model)).expect("dedupe");
                     let (p, r, f1) = pairwise_prf(&res.cluster_of_row, &truth);
                     line += &format!(" {th}: {f1:.4} ({p:.3}/{r:.3})");
@@ -170,4 +208,90 @@ fn sweep() {
             }
         }
     }
+}
+
+/// Measurement aid: why true pairs are missed.
+#[test]
+#[ignore]
+fn missed_pairs() {
+    let name = std::env::var("DEVSET").unwrap_or_else(|_| "fake_1000.csv".into());
+    let (batches, truth) = load(&name);
+    let opts = DedupeOptions::default();
+    let res = dedupe(&batches, &opts, None).expect("dedupe");
+    let mut prob: HashMap<(u32, u32), f64> = HashMap::new();
+    for i in 0..res.pairs.len() {
+        prob.insert(
+            (res.pairs.left[i], res.pairs.right[i]),
+            res.pairs.match_probability[i],
+        );
+    }
+    let n = truth.len();
+    let (mut not_cand, mut low, mut split) = (0, 0, 0);
+    let rows = cim_dedupe::testkit::batch(&[]);
+    let _ = rows;
+    for a in 0..n {
+        for b in a + 1..n {
+            if truth[a] != truth[b] || res.cluster_of_row[a] == res.cluster_of_row[b] {
+                continue;
+            }
+            match prob.get(&(a as u32, b as u32)) {
+                None => not_cand += 1,
+                Some(&p) if p < opts.match_threshold => {
+                    low += 1;
+                    if low <= 15 {
+                        let e = cim_dedupe::explain(&batches, a, b, &res.model, &opts).unwrap();
+                        let steps: Vec<String> = e
+                            .steps
+                            .iter()
+                            .map(|s| format!("{}={}({:.1})", s.comparison, s.level, s.weight))
+                            .collect();
+                        eprintln!("{a}-{b} p={p:.3} {}", steps.join(" "));
+                    }
+                }
+                Some(_) => split += 1,
+            }
+        }
+    }
+    eprintln!(
+        "missed true pairs: not candidates {not_cand}, below threshold {low}, above but split {split}"
+    );
+}
+
+#[test]
+fn labelled_training_on_fake_1000() {
+    use cim_dedupe::{LabelledPair, train_with_labels};
+    let (batches, truth) = load("fake_1000.csv");
+    // Every true pair of the first 100 entities plus as many non-matches.
+    let mut labels = Vec::new();
+    for a in 0..truth.len() {
+        for b in a + 1..truth.len() {
+            let same = truth[a] == truth[b];
+            if (same && truth[a].parse::<u32>().unwrap() < 100) || (!same && b == a + 7) {
+                labels.push(LabelledPair {
+                    record_id_l: a.to_string(),
+                    record_id_r: b.to_string(),
+                    is_match: same,
+                });
+            }
+        }
+    }
+    let opts = DedupeOptions::default();
+    let model = train_with_labels(&batches, &labels, &opts).expect("train");
+    assert_eq!(model.training.labelled_pairs, labels.len() as u64);
+    assert!(
+        model
+            .comparisons
+            .iter()
+            .all(|c| c.levels.iter().skip(1).all(|l| l.m_fixed))
+    );
+    let res = dedupe(&batches, &opts, Some(&model)).expect("dedupe");
+    let (p, r, f1) = pairwise_prf(&res.cluster_of_row, &truth);
+    eprintln!("fake_1000 with labels: precision {p:.4} recall {r:.4} F1 {f1:.4}");
+    assert!(f1 >= 0.85, "F1 {f1}");
+    let unknown = [LabelledPair {
+        record_id_l: "nope".into(),
+        record_id_r: "0".into(),
+        is_match: true,
+    }];
+    assert!(train_with_labels(&batches, &unknown, &opts).is_err());
 }

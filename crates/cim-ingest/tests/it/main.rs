@@ -1181,3 +1181,16 @@ fn a_giant_line_is_skipped_without_loading_it() {
         r.quarantine[0].detail
     );
 }
+
+#[test]
+fn readers_can_move_to_worker_threads() {
+    fn assert_send<T: Send>() {}
+    assert_send::<cim_ingest::SourceReader>();
+    assert_send::<cim_ingest::RawChunk>();
+    assert_send::<Error>();
+    let o = basic(fx("glob/crm-*.csv"));
+    let rows = std::thread::spawn(move || read(&o, 10).unwrap().report.accepted)
+        .join()
+        .unwrap();
+    assert_eq!(rows, 3);
+}

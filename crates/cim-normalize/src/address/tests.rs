@@ -111,7 +111,11 @@ fn postcodes_per_country() {
         assert_eq!(p.status, FieldStatus::Invalid, "{raw} {country:?}");
         assert_eq!(p.issue, Some(reason::INVALID_POSTCODE));
     }
-    assert_eq!(postcode("12345", Some("GB")).key.as_deref(), Some("12345"), "generic key kept");
+    assert_eq!(
+        postcode("12345", Some("GB")).key.as_deref(),
+        Some("12345"),
+        "generic key kept"
+    );
     assert_eq!(postcode("N/A", Some("GB")).status, FieldStatus::Missing);
 }
 

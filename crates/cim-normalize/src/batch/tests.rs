@@ -9,17 +9,24 @@ type RawRow<'a> = &'a [(CanonicalField, &'a str)];
 fn raw_batch(rows: &[RawRow]) -> RecordBatch {
     let n = rows.len();
     let mut columns: Vec<ArrayRef> = vec![
-        Arc::new(StringArray::from_iter_values((0..n).map(|i| format!("crm:{i}")))),
+        Arc::new(StringArray::from_iter_values(
+            (0..n).map(|i| format!("crm:{i}")),
+        )),
         Arc::new(StringArray::from_iter_values((0..n).map(|_| "crm"))),
         Arc::new(StringArray::from_iter_values((0..n).map(|_| "crm.csv"))),
         Arc::new(UInt64Array::from_iter_values((0..n as u64).map(|i| i + 2))),
-        Arc::new(StringArray::from_iter_values((0..n).map(|i| format!("{i:016x}")))),
-        Arc::new(StringArray::from_iter((0..n).map(|i| (i == 0).then_some(r#"{"vip":"yes"}"#)))),
+        Arc::new(StringArray::from_iter_values(
+            (0..n).map(|i| format!("{i:016x}")),
+        )),
+        Arc::new(StringArray::from_iter(
+            (0..n).map(|i| (i == 0).then_some(r#"{"vip":"yes"}"#)),
+        )),
     ];
     for f in CanonicalField::ALL {
-        columns.push(Arc::new(StringArray::from_iter(rows.iter().map(|r| {
-            r.iter().find(|(g, _)| *g == f).map(|(_, v)| *v)
-        }))));
+        columns.push(Arc::new(StringArray::from_iter(
+            rows.iter()
+                .map(|r| r.iter().find(|(g, _)| *g == f).map(|(_, v)| *v)),
+        )));
     }
     RecordBatch::try_new(raw_schema(), columns).unwrap()
 }
@@ -110,22 +117,38 @@ fn a_chinese_and_a_western_record_match_on_keys() {
     assert_eq!(text(&out, "family_name", 0).as_deref(), Some("张"));
     assert_eq!(text(&out, "phone", 0).as_deref(), Some("+8613800138000"));
     assert_eq!(text(&out, "email", 0).as_deref(), Some("zhangwei@qq.com"));
-    assert_eq!(text(&out, "date_of_birth", 0).as_deref(), Some("1990-01-02"));
+    assert_eq!(
+        text(&out, "date_of_birth", 0).as_deref(),
+        Some("1990-01-02")
+    );
     assert_eq!(text(&out, "gender", 0).as_deref(), Some("m"));
     assert_eq!(text(&out, "postcode", 0).as_deref(), Some("100020"));
     assert_eq!(text(&out, "country", 0), None, "display stays missing");
-    assert_eq!(key(&out, K::Country, 0).as_deref(), Some("CN"), "default country keys it");
-    assert_eq!(text(&out, "updated_at", 0).as_deref(), Some("2024-03-01T02:20:30"));
+    assert_eq!(
+        key(&out, K::Country, 0).as_deref(),
+        Some("CN"),
+        "default country keys it"
+    );
+    assert_eq!(
+        text(&out, "updated_at", 0).as_deref(),
+        Some("2024-03-01T02:20:30")
+    );
     assert_eq!(text(&out, col::QUALITY_ISSUES, 0), None);
     assert_eq!(status(&out, F::Country, 0), FieldStatus::Missing);
     assert_eq!(status(&out, F::Phone, 0), FieldStatus::Valid);
     assert_eq!(status(&out, F::GivenName, 0), FieldStatus::Valid);
     assert_eq!(key(&out, K::HanName, 0).as_deref(), Some("张伟"));
     assert_eq!(key(&out, K::HouseNumber, 0).as_deref(), Some("88"));
-    assert_eq!(key(&out, K::NationalId, 0).as_deref(), Some("11010519491231002X"));
+    assert_eq!(
+        key(&out, K::NationalId, 0).as_deref(),
+        Some("11010519491231002X")
+    );
     // Row 1: full name filled Latin-style.
     assert_eq!(text(&out, "full_name", 1).as_deref(), Some("Wei ZHANG"));
-    assert_eq!(text(&out, "phone", 1).as_deref(), Some("+8613800138000 ext. 12"));
+    assert_eq!(
+        text(&out, "phone", 1).as_deref(),
+        Some("+8613800138000 ext. 12")
+    );
     assert_eq!(text(&out, "country", 1).as_deref(), Some("CN"));
     // Shared keys.
     for k in [
@@ -151,7 +174,10 @@ fn a_chinese_and_a_western_record_match_on_keys() {
     assert_eq!(key(&out, K::BirthYear, 0).as_deref(), Some("1990"));
     assert_eq!(text(&out, "updated_at", 0), text(&out, "updated_at", 1));
     assert_eq!(key(&out, K::Company, 0).as_deref(), Some("华为技术"));
-    assert_eq!(key(&out, K::Company, 1).as_deref(), Some("huawei technologies"));
+    assert_eq!(
+        key(&out, K::Company, 1).as_deref(),
+        Some("huawei technologies")
+    );
     assert_eq!(key(&out, K::City, 0).as_deref(), Some("北京"));
     assert_eq!(key(&out, K::HanName, 1), None);
 }
@@ -216,7 +242,7 @@ fn source_hints_drive_dates_and_phones() {
     use MatchKey as K;
     let raw = raw_batch(&[&[(F::DateOfBirth, "03/04/1990"), (F::Phone, "020 7946 0958")]]);
     let uk = SourceHints {
-        phone_region: Some("GB".into()),
+        phone_region: Some("United Kingdom".into()),
         date_order: crate::DateOrder::Dmy,
         ..SourceHints::default()
     };
@@ -243,13 +269,17 @@ fn source_hints_drive_dates_and_phones() {
 #[test]
 fn malformed_input_is_an_error() {
     let raw = raw_batch(&[]);
-    let without_email = raw.project(
-        &(0..raw.num_columns())
-            .filter(|i| raw.schema().field(*i).name() != "email")
-            .collect::<Vec<_>>(),
-    )
-    .unwrap();
+    let without_email = raw
+        .project(
+            &(0..raw.num_columns())
+                .filter(|i| raw.schema().field(*i).name() != "email")
+                .collect::<Vec<_>>(),
+        )
+        .unwrap();
     let err = normalize_batch(&without_email, &hints(), &opts()).unwrap_err();
-    assert!(matches!(err, Error::MissingColumn(ref c) if c == "email"), "{err}");
+    assert!(
+        matches!(err, Error::MissingColumn(ref c) if c == "email"),
+        "{err}"
+    );
     assert!(err.to_string().contains("email"));
 }

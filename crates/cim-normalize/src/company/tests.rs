@@ -37,6 +37,10 @@ fn legal_forms_are_stripped_from_the_key() {
         assert_eq!(c.status, FieldStatus::Valid);
     }
     let c = company("  Acme   Ltd ", &o);
-    assert_eq!(c.display.as_deref(), Some("Acme Ltd"), "display keeps the legal form");
+    assert_eq!(
+        c.display.as_deref(),
+        Some("Acme Ltd"),
+        "display keeps the legal form"
+    );
     assert_eq!(company("N/A", &o).status, FieldStatus::Missing);
 }

@@ -48,7 +48,12 @@ fn formats_parse_to_iso() {
     ];
     for (raw, order, want) in cases {
         let d = dob(raw, *order);
-        assert_eq!(d.status, FieldStatus::Valid, "{raw} ({order:?}): {:?}", d.issue);
+        assert_eq!(
+            d.status,
+            FieldStatus::Valid,
+            "{raw} ({order:?}): {:?}",
+            d.issue
+        );
         assert_eq!(d.display.as_deref(), Some(*want), "{raw} ({order:?})");
     }
 }
@@ -65,9 +70,24 @@ fn invalid_and_implausible_dates() {
         ("13/13/1990", Ymd, reason::IMPOSSIBLE_DATE, None),
         ("05/13/1990", Dmy, reason::IMPOSSIBLE_DATE, None),
         ("2031-05-01", Ymd, reason::FUTURE_DATE, Some("2031-05-01")),
-        ("1850-05-01", Ymd, reason::BEFORE_MIN_YEAR, Some("1850-05-01")),
-        ("1900-01-01", Ymd, reason::PLACEHOLDER_DATE, Some("1900-01-01")),
-        ("01/01/1970", Ymd, reason::PLACEHOLDER_DATE, Some("1970-01-01")),
+        (
+            "1850-05-01",
+            Ymd,
+            reason::BEFORE_MIN_YEAR,
+            Some("1850-05-01"),
+        ),
+        (
+            "1900-01-01",
+            Ymd,
+            reason::PLACEHOLDER_DATE,
+            Some("1900-01-01"),
+        ),
+        (
+            "01/01/1970",
+            Ymd,
+            reason::PLACEHOLDER_DATE,
+            Some("1970-01-01"),
+        ),
         ("yesterday", Ymd, reason::UNPARSEABLE_DATE, None),
         ("1990", Ymd, reason::UNPARSEABLE_DATE, None),
         ("99999", Ymd, reason::UNPARSEABLE_DATE, None),
@@ -87,20 +107,43 @@ fn invalid_and_implausible_dates() {
         min_birth_year: 1920,
         ..opts()
     };
-    assert_eq!(date("1910-05-01", Ymd, false, &strict).issue, Some(reason::BEFORE_MIN_YEAR));
+    assert_eq!(
+        date("1910-05-01", Ymd, false, &strict).issue,
+        Some(reason::BEFORE_MIN_YEAR)
+    );
 }
 
 #[test]
 fn excel_serials_need_the_hint_outside_the_safe_range() {
     let o = opts();
-    assert_eq!(date("32874", DateOrder::Ymd, false, &o).display.as_deref(), Some("1990-01-01"));
-    assert_eq!(date("32874", DateOrder::Ymd, true, &o).display.as_deref(), Some("1990-01-01"));
-    assert_eq!(date("32874.75", DateOrder::Ymd, true, &o).display.as_deref(), Some("1990-01-01"));
+    assert_eq!(
+        date("32874", DateOrder::Ymd, false, &o).display.as_deref(),
+        Some("1990-01-01")
+    );
+    assert_eq!(
+        date("32874", DateOrder::Ymd, true, &o).display.as_deref(),
+        Some("1990-01-01")
+    );
+    assert_eq!(
+        date("32874.75", DateOrder::Ymd, true, &o)
+            .display
+            .as_deref(),
+        Some("1990-01-01")
+    );
     // 4-digit serial: only with the hint.
-    assert_eq!(date("9000", DateOrder::Ymd, false, &o).issue, Some(reason::UNPARSEABLE_DATE));
-    assert_eq!(date("9000", DateOrder::Ymd, true, &o).display.as_deref(), Some("1924-08-21"));
+    assert_eq!(
+        date("9000", DateOrder::Ymd, false, &o).issue,
+        Some(reason::UNPARSEABLE_DATE)
+    );
+    assert_eq!(
+        date("9000", DateOrder::Ymd, true, &o).display.as_deref(),
+        Some("1924-08-21")
+    );
     // 5-digit serial after the reference date is not taken as a serial.
-    assert_eq!(date("60000", DateOrder::Ymd, false, &o).issue, Some(reason::UNPARSEABLE_DATE));
+    assert_eq!(
+        date("60000", DateOrder::Ymd, false, &o).issue,
+        Some(reason::UNPARSEABLE_DATE)
+    );
 }
 
 #[test]
@@ -137,7 +180,11 @@ fn datetimes_sort_as_strings() {
         assert_eq!(t.issue, Some(issue), "{raw}");
     }
     assert_eq!(datetime("", DateOrder::Ymd).status, FieldStatus::Missing);
-    let a = datetime("2024-03-01T23:59:59+00:00", DateOrder::Ymd).display.unwrap();
-    let b = datetime("2024-03-02T00:00:01+01:00", DateOrder::Ymd).display.unwrap();
+    let a = datetime("2024-03-01T23:59:59+00:00", DateOrder::Ymd)
+        .display
+        .unwrap();
+    let b = datetime("2024-03-02T00:00:01+01:00", DateOrder::Ymd)
+        .display
+        .unwrap();
     assert!(b < a, "UTC conversion orders {b} before {a}");
 }

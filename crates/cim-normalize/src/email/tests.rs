@@ -8,24 +8,64 @@ fn opts() -> NormalizeOptions {
 fn valid_addresses_display_and_key() {
     // raw, display, key
     let cases: &[(&str, &str, &str)] = &[
-        ("  John.Smith@Example.co.uk ", "john.smith@example.co.uk", "john.smith@example.co.uk"),
-        ("John.Smith+news@gmail.com", "john.smith+news@gmail.com", "johnsmith@gmail.com"),
-        ("j.o.h.n@googlemail.com", "j.o.h.n@googlemail.com", "john@gmail.com"),
-        ("wei.zhang+shop@outlook.com", "wei.zhang+shop@outlook.com", "wei.zhang@outlook.com"),
-        ("wei.zhang+shop@icloud.com", "wei.zhang+shop@icloud.com", "wei.zhang@icloud.com"),
-        ("wei.zhang+shop@company.cn", "wei.zhang+shop@company.cn", "wei.zhang+shop@company.cn"),
+        (
+            "  John.Smith@Example.co.uk ",
+            "john.smith@example.co.uk",
+            "john.smith@example.co.uk",
+        ),
+        (
+            "John.Smith+news@gmail.com",
+            "john.smith+news@gmail.com",
+            "johnsmith@gmail.com",
+        ),
+        (
+            "j.o.h.n@googlemail.com",
+            "j.o.h.n@googlemail.com",
+            "john@gmail.com",
+        ),
+        (
+            "wei.zhang+shop@outlook.com",
+            "wei.zhang+shop@outlook.com",
+            "wei.zhang@outlook.com",
+        ),
+        (
+            "wei.zhang+shop@icloud.com",
+            "wei.zhang+shop@icloud.com",
+            "wei.zhang@icloud.com",
+        ),
+        (
+            "wei.zhang+shop@company.cn",
+            "wei.zhang+shop@company.cn",
+            "wei.zhang+shop@company.cn",
+        ),
         ("mailto:Anna@Firma.DE", "anna@firma.de", "anna@firma.de"),
-        ("Zhang Wei <zhangwei@163.com>", "zhangwei@163.com", "zhangwei@163.com"),
-        ("ｚｈａｎｇｗｅｉ＠ｑｑ．ｃｏｍ", "zhangwei@qq.com", "zhangwei@qq.com"),
+        (
+            "Zhang Wei <zhangwei@163.com>",
+            "zhangwei@163.com",
+            "zhangwei@163.com",
+        ),
+        (
+            "ｚｈａｎｇｗｅｉ＠ｑｑ．ｃｏｍ",
+            "zhangwei@qq.com",
+            "zhangwei@qq.com",
+        ),
         ("josé@correo.es", "josé@correo.es", "josé@correo.es"),
-        ("o'neil@example.ie", "o'neil@example.ie", "o'neil@example.ie"),
+        (
+            "o'neil@example.ie",
+            "o'neil@example.ie",
+            "o'neil@example.ie",
+        ),
     ];
     for (raw, display, key) in cases {
         let e = email(raw, &opts());
         assert_eq!(e.status, FieldStatus::Valid, "{raw}");
         assert_eq!(e.display.as_deref(), Some(*display), "display of {raw}");
         assert_eq!(e.key.as_deref(), Some(*key), "key of {raw}");
-        assert_eq!(e.local_key.as_deref(), key.split('@').next(), "local of {raw}");
+        assert_eq!(
+            e.local_key.as_deref(),
+            key.split('@').next(),
+            "local of {raw}"
+        );
     }
 }
 
@@ -71,22 +111,62 @@ fn invalid_and_missing_addresses() {
         ("john@", FieldStatus::Invalid, Some(reason::SYNTAX)),
         ("@gmail.com", FieldStatus::Invalid, Some(reason::SYNTAX)),
         ("john@gmail", FieldStatus::Invalid, Some(reason::SYNTAX)),
-        ("john..smith@gmail.com", FieldStatus::Invalid, Some(reason::SYNTAX)),
-        ("john smith@gmail.com", FieldStatus::Invalid, Some(reason::SYNTAX)),
-        ("john@@gmail.com", FieldStatus::Invalid, Some(reason::SYNTAX)),
+        (
+            "john..smith@gmail.com",
+            FieldStatus::Invalid,
+            Some(reason::SYNTAX),
+        ),
+        (
+            "john smith@gmail.com",
+            FieldStatus::Invalid,
+            Some(reason::SYNTAX),
+        ),
+        (
+            "john@@gmail.com",
+            FieldStatus::Invalid,
+            Some(reason::SYNTAX),
+        ),
         ("john@gmail.c0m", FieldStatus::Invalid, Some(reason::SYNTAX)),
-        ("test@test.com", FieldStatus::Invalid, Some(reason::PLACEHOLDER)),
-        ("noemail@acme.com", FieldStatus::Invalid, Some(reason::PLACEHOLDER)),
-        ("a@example.com", FieldStatus::Invalid, Some(reason::PLACEHOLDER)),
-        ("xxx@xxx.com", FieldStatus::Invalid, Some(reason::PLACEHOLDER)),
-        ("aaaa@gmail.com", FieldStatus::Invalid, Some(reason::PLACEHOLDER)),
-        ("no-reply@shop.cn", FieldStatus::Invalid, Some(reason::PLACEHOLDER)),
+        (
+            "test@test.com",
+            FieldStatus::Invalid,
+            Some(reason::PLACEHOLDER),
+        ),
+        (
+            "noemail@acme.com",
+            FieldStatus::Invalid,
+            Some(reason::PLACEHOLDER),
+        ),
+        (
+            "a@example.com",
+            FieldStatus::Invalid,
+            Some(reason::PLACEHOLDER),
+        ),
+        (
+            "xxx@xxx.com",
+            FieldStatus::Invalid,
+            Some(reason::PLACEHOLDER),
+        ),
+        (
+            "aaaa@gmail.com",
+            FieldStatus::Invalid,
+            Some(reason::PLACEHOLDER),
+        ),
+        (
+            "no-reply@shop.cn",
+            FieldStatus::Invalid,
+            Some(reason::PLACEHOLDER),
+        ),
     ];
     for (raw, status, issue) in cases {
         let e = email(raw, &opts());
         assert_eq!(e.status, *status, "{raw:?}");
         assert_eq!(e.issue, *issue, "{raw:?}");
         assert_eq!(e.key, None, "{raw:?} has no key");
-        assert_eq!(e.display.is_none(), *status == FieldStatus::Missing, "{raw:?}");
+        assert_eq!(
+            e.display.is_none(),
+            *status == FieldStatus::Missing,
+            "{raw:?}"
+        );
     }
 }

@@ -28,11 +28,27 @@ fn genders() {
 
 #[test]
 fn national_ids() {
-    let cases: &[(&str, Option<&str>, Option<&str>, Option<&str>)] = &[
+    type Case = (
+        &'static str,
+        Option<&'static str>,
+        Option<&'static str>,
+        Option<&'static str>,
+    );
+    let cases: &[Case] = &[
         ("123-45-6789", None, Some("123456789"), None),
         (" ab 12 34 56 c ", None, Some("AB123456C"), None),
-        ("11010519491231002x", Some("CN"), Some("11010519491231002X"), None),
-        ("110105194912310021", Some("CN"), None, Some(reason::CHECKSUM)),
+        (
+            "11010519491231002x",
+            Some("CN"),
+            Some("11010519491231002X"),
+            None,
+        ),
+        (
+            "110105194912310021",
+            Some("CN"),
+            None,
+            Some(reason::CHECKSUM),
+        ),
         ("110105194912310021", None, Some("110105194912310021"), None),
         ("666-12-3456", Some("US"), None, Some(reason::INVALID_SSN)),
         ("000000000", None, None, Some(reason::PLACEHOLDER)),

@@ -11,24 +11,108 @@ fn full(raw: &str) -> PersonNameNorm {
 #[test]
 fn split_full_names_in_many_forms() {
     // raw, display, given, middle, family
-    type Case = (&'static str, &'static str, Option<&'static str>, Option<&'static str>, Option<&'static str>);
+    type Case = (
+        &'static str,
+        &'static str,
+        Option<&'static str>,
+        Option<&'static str>,
+        Option<&'static str>,
+    );
     let cases: &[Case] = &[
-        ("John Smith", "John Smith", Some("John"), None, Some("Smith")),
-        ("  john   paul  smith ", "john paul smith", Some("john"), Some("paul"), Some("smith")),
-        ("Mr. John Smith", "John Smith", Some("John"), None, Some("Smith")),
-        ("Dr Jane A. Doe PhD", "Jane A. Doe PhD", Some("Jane"), Some("A."), Some("Doe")),
-        ("Smith, John", "John Smith", Some("John"), None, Some("Smith")),
-        ("SMITH, John Paul", "John Paul SMITH", Some("John"), Some("Paul"), Some("SMITH")),
-        ("Smith Jr., John", "John Smith Jr.", Some("John"), None, Some("Smith")),
-        ("John Smith, Jr.", "John Smith Jr.", Some("John"), None, Some("Smith")),
-        ("Martin Luther King III", "Martin Luther King III", Some("Martin"), Some("Luther"), Some("King")),
-        ("Ludwig van Beethoven", "Ludwig van Beethoven", Some("Ludwig"), None, Some("van Beethoven")),
-        ("Maria de la Cruz", "Maria de la Cruz", Some("Maria"), None, Some("de la Cruz")),
+        (
+            "John Smith",
+            "John Smith",
+            Some("John"),
+            None,
+            Some("Smith"),
+        ),
+        (
+            "  john   paul  smith ",
+            "john paul smith",
+            Some("john"),
+            Some("paul"),
+            Some("smith"),
+        ),
+        (
+            "Mr. John Smith",
+            "John Smith",
+            Some("John"),
+            None,
+            Some("Smith"),
+        ),
+        (
+            "Dr Jane A. Doe PhD",
+            "Jane A. Doe PhD",
+            Some("Jane"),
+            Some("A."),
+            Some("Doe"),
+        ),
+        (
+            "Smith, John",
+            "John Smith",
+            Some("John"),
+            None,
+            Some("Smith"),
+        ),
+        (
+            "SMITH, John Paul",
+            "John Paul SMITH",
+            Some("John"),
+            Some("Paul"),
+            Some("SMITH"),
+        ),
+        (
+            "Smith Jr., John",
+            "John Smith Jr.",
+            Some("John"),
+            None,
+            Some("Smith"),
+        ),
+        (
+            "John Smith, Jr.",
+            "John Smith Jr.",
+            Some("John"),
+            None,
+            Some("Smith"),
+        ),
+        (
+            "Martin Luther King III",
+            "Martin Luther King III",
+            Some("Martin"),
+            Some("Luther"),
+            Some("King"),
+        ),
+        (
+            "Ludwig van Beethoven",
+            "Ludwig van Beethoven",
+            Some("Ludwig"),
+            None,
+            Some("van Beethoven"),
+        ),
+        (
+            "Maria de la Cruz",
+            "Maria de la Cruz",
+            Some("Maria"),
+            None,
+            Some("de la Cruz"),
+        ),
         ("ZHANG Wei", "ZHANG Wei", Some("Wei"), None, Some("ZHANG")),
-        ("Jean-Pierre DUPONT", "Jean-Pierre DUPONT", Some("Jean-Pierre"), None, Some("DUPONT")),
+        (
+            "Jean-Pierre DUPONT",
+            "Jean-Pierre DUPONT",
+            Some("Jean-Pierre"),
+            None,
+            Some("DUPONT"),
+        ),
         ("Mrs Smith", "Smith", None, None, Some("Smith")),
         ("Madonna", "Madonna", Some("Madonna"), None, None),
-        ("Ｚｈａｎｇ Ｗｅｉ", "Zhang Wei", Some("Zhang"), None, Some("Wei")),
+        (
+            "Ｚｈａｎｇ Ｗｅｉ",
+            "Zhang Wei",
+            Some("Zhang"),
+            None,
+            Some("Wei"),
+        ),
         ("张伟", "张伟", Some("伟"), None, Some("张")),
         ("张 伟", "张伟", Some("伟"), None, Some("张")),
         ("王小明", "王小明", Some("小明"), None, Some("王")),
@@ -40,8 +124,20 @@ fn split_full_names_in_many_forms() {
         ("张伟先生", "张伟", Some("伟"), None, Some("张")),
         ("李女士", "李", None, None, Some("李")),
         ("陳大文", "陳大文", Some("大文"), None, Some("陳")),
-        ("约翰·史密斯", "约翰·史密斯", Some("约翰"), None, Some("史密斯")),
-        ("Wei Zhang 张伟", "Wei Zhang 张伟", Some("伟"), None, Some("张")),
+        (
+            "约翰·史密斯",
+            "约翰·史密斯",
+            Some("约翰"),
+            None,
+            Some("史密斯"),
+        ),
+        (
+            "Wei Zhang 张伟",
+            "Wei Zhang 张伟",
+            Some("伟"),
+            None,
+            Some("张"),
+        ),
     ];
     for (raw, display, given, middle, family) in cases {
         let p = split_full_name(raw);
@@ -54,9 +150,22 @@ fn split_full_names_in_many_forms() {
 
 #[test]
 fn han_and_pinyin_spellings_share_the_full_name_key() {
-    for raw in ["张伟", "Zhang Wei", "Wei Zhang", "ZHANG Wei", "zhang, wei", "张 伟", "Ｚｈａｎｇ　Ｗｅｉ", "Mr Zhang Wei"] {
+    for raw in [
+        "张伟",
+        "Zhang Wei",
+        "Wei Zhang",
+        "ZHANG Wei",
+        "zhang, wei",
+        "张 伟",
+        "Ｚｈａｎｇ　Ｗｅｉ",
+        "Mr Zhang Wei",
+    ] {
         let n = full(raw);
-        assert_eq!(n.full_name.key.as_deref(), Some("wei zhang"), "full key of {raw:?}");
+        assert_eq!(
+            n.full_name.key.as_deref(),
+            Some("wei zhang"),
+            "full key of {raw:?}"
+        );
     }
     let n = full("张伟");
     assert_eq!(n.given_name.key.as_deref(), Some("wei"));
@@ -87,7 +196,11 @@ fn han_name_keys() {
         let n = full(raw);
         assert_eq!(n.full_name.key.as_deref(), Some(*fk), "full key of {raw}");
         assert_eq!(n.given_name.key.as_deref(), Some(*gk), "given key of {raw}");
-        assert_eq!(n.family_name.key.as_deref(), Some(*famk), "family key of {raw}");
+        assert_eq!(
+            n.family_name.key.as_deref(),
+            Some(*famk),
+            "family key of {raw}"
+        );
         assert_eq!(n.han_name.as_deref(), Some(*hk), "han key of {raw}");
     }
 }
@@ -109,8 +222,12 @@ fn nicknames_are_canonical_in_keys_only() {
     for (given, want) in cases {
         let n = person_name(None, Some(given), None, Some("Smith"), &opts());
         assert_eq!(n.given_name.key.as_deref(), Some(*want), "{given}");
-        assert_eq!(n.given_name.display.as_deref(), Some(*given), "display kept");
-        let mut toks = vec![*want, "smith"];
+        assert_eq!(
+            n.given_name.display.as_deref(),
+            Some(*given),
+            "display kept"
+        );
+        let mut toks = [*want, "smith"];
         toks.sort_unstable();
         assert_eq!(n.full_name.key, Some(toks.join(" ")));
     }
@@ -127,7 +244,10 @@ fn nicknames_are_canonical_in_keys_only() {
 #[test]
 fn accents_stripped_in_keys_but_kept_in_display() {
     let n = person_name(Some("José Müller-Lüdenscheidt"), None, None, None, &opts());
-    assert_eq!(n.full_name.display.as_deref(), Some("José Müller-Lüdenscheidt"));
+    assert_eq!(
+        n.full_name.display.as_deref(),
+        Some("José Müller-Lüdenscheidt")
+    );
     assert_eq!(n.given_name.display.as_deref(), Some("José"));
     assert_eq!(n.given_name.key.as_deref(), Some("jose"));
     assert_eq!(n.family_name.key.as_deref(), Some("muller ludenscheidt"));
@@ -178,7 +298,11 @@ fn phonetic_keys_block_spelling_variants() {
         ("Schmidt", "Schmitt"),
     ];
     for (a, b) in pairs {
-        assert_eq!(phonetic(&fold(a, true)), phonetic(&fold(b, true)), "{a} ~ {b}");
+        assert_eq!(
+            phonetic(&fold(a, true)),
+            phonetic(&fold(b, true)),
+            "{a} ~ {b}"
+        );
     }
     let n = person_name(None, Some("Jon"), None, Some("Smyth"), &opts());
     assert_eq!(n.given_phonetic, phonetic("john"));
@@ -194,7 +318,11 @@ fn invalid_and_missing_names() {
     assert_eq!(n.full_name.status, FieldStatus::Invalid);
     assert_eq!(n.full_name.issue, Some(reason::CONTAINS_DIGITS));
     assert_eq!(n.full_name.key, None);
-    assert_eq!(n.given_name.status, FieldStatus::Missing, "invalid full name fills nothing");
+    assert_eq!(
+        n.given_name.status,
+        FieldStatus::Missing,
+        "invalid full name fills nothing"
+    );
     for raw in ["", "  ", "N/A", "-", "NULL", "unknown"] {
         let n = full(raw);
         assert_eq!(n.full_name.status, FieldStatus::Missing, "{raw:?}");

@@ -4,56 +4,168 @@ use super::*;
 fn valid_numbers_become_e164() {
     // raw, region, display, key
     let cases: &[(&str, Option<&str>, &str, &str)] = &[
-        ("138 0013 8000", Some("CN"), "+8613800138000", "+8613800138000"),
-        ("13800138000", Some("cn"), "+8613800138000", "+8613800138000"),
-        ("１３８－００１３－８０００", Some("CN"), "+8613800138000", "+8613800138000"),
-        ("+86 138 0013 8000", None, "+8613800138000", "+8613800138000"),
-        ("0086 138 0013 8000", None, "+8613800138000", "+8613800138000"),
-        ("+86 138 0013 8000", Some("GB"), "+8613800138000", "+8613800138000"),
-        ("(010) 6552 9988", Some("CN"), "+861065529988", "+861065529988"),
-        ("020 7946 0958", Some("GB"), "+442079460958", "+442079460958"),
-        ("+44 (0)20 7946 0958", None, "+442079460958", "+442079460958"),
-        ("0044 20 7946 0958", Some("GB"), "+442079460958", "+442079460958"),
+        (
+            "138 0013 8000",
+            Some("CN"),
+            "+8613800138000",
+            "+8613800138000",
+        ),
+        (
+            "13800138000",
+            Some("cn"),
+            "+8613800138000",
+            "+8613800138000",
+        ),
+        (
+            "１３８－００１３－８０００",
+            Some("CN"),
+            "+8613800138000",
+            "+8613800138000",
+        ),
+        (
+            "+86 138 0013 8000",
+            None,
+            "+8613800138000",
+            "+8613800138000",
+        ),
+        (
+            "0086 138 0013 8000",
+            None,
+            "+8613800138000",
+            "+8613800138000",
+        ),
+        (
+            "+86 138 0013 8000",
+            Some("GB"),
+            "+8613800138000",
+            "+8613800138000",
+        ),
+        (
+            "(010) 6552 9988",
+            Some("CN"),
+            "+861065529988",
+            "+861065529988",
+        ),
+        (
+            "020 7946 0958",
+            Some("GB"),
+            "+442079460958",
+            "+442079460958",
+        ),
+        (
+            "+44 (0)20 7946 0958",
+            None,
+            "+442079460958",
+            "+442079460958",
+        ),
+        (
+            "0044 20 7946 0958",
+            Some("GB"),
+            "+442079460958",
+            "+442079460958",
+        ),
         ("(202) 555-0123", Some("US"), "+12025550123", "+12025550123"),
-        ("202.555.0123 x123", Some("US"), "+12025550123 ext. 123", "+12025550123"),
-        ("202-555-0123 ext. 45", Some("US"), "+12025550123 ext. 45", "+12025550123"),
-        ("+1 202 555 0123 Ext 7", None, "+12025550123 ext. 7", "+12025550123"),
-        ("010-65529988转808", Some("CN"), "+861065529988 ext. 808", "+861065529988"),
+        (
+            "202.555.0123 x123",
+            Some("US"),
+            "+12025550123 ext. 123",
+            "+12025550123",
+        ),
+        (
+            "202-555-0123 ext. 45",
+            Some("US"),
+            "+12025550123 ext. 45",
+            "+12025550123",
+        ),
+        (
+            "+1 202 555 0123 Ext 7",
+            None,
+            "+12025550123 ext. 7",
+            "+12025550123",
+        ),
+        (
+            "010-65529988转808",
+            Some("CN"),
+            "+861065529988 ext. 808",
+            "+861065529988",
+        ),
         ("0412 345 678", Some("AU"), "+61412345678", "+61412345678"),
         ("030 1234567", Some("DE"), "+49301234567", "+49301234567"),
-        ("13800138000; 13900139000", Some("CN"), "+8613800138000", "+8613800138000"),
+        (
+            "13800138000; 13900139000",
+            Some("CN"),
+            "+8613800138000",
+            "+8613800138000",
+        ),
     ];
     for (raw, region, display, key) in cases {
         let p = phone(raw, *region);
-        assert_eq!(p.status, FieldStatus::Valid, "{raw} ({region:?}): {:?}", p.issue);
+        assert_eq!(
+            p.status,
+            FieldStatus::Valid,
+            "{raw} ({region:?}): {:?}",
+            p.issue
+        );
         assert_eq!(p.display.as_deref(), Some(*display), "display of {raw}");
         assert_eq!(p.key.as_deref(), Some(*key), "key of {raw}");
     }
-    assert_eq!(phone("202.555.0123 x123", Some("US")).extension.as_deref(), Some("123"));
+    assert_eq!(
+        phone("202.555.0123 x123", Some("US")).extension.as_deref(),
+        Some("123")
+    );
 }
 
 #[test]
 fn invalid_numbers_keep_digits() {
     // raw, region, issue, key
     let cases: &[(&str, Option<&str>, &str, Option<&str>)] = &[
-        ("138 0013 8000", None, reason::NO_REGION, Some("13800138000")),
+        (
+            "138 0013 8000",
+            None,
+            reason::NO_REGION,
+            Some("13800138000"),
+        ),
         ("12345", Some("CN"), reason::TOO_SHORT, Some("12345")),
-        ("(123) 555-0199", Some("US"), reason::INVALID_NUMBER, Some("1235550199")),
+        (
+            "(123) 555-0199",
+            Some("US"),
+            reason::INVALID_NUMBER,
+            Some("1235550199"),
+        ),
         ("1234", Some("GB"), reason::TOO_SHORT, Some("1234")),
-        ("+999 1234 5678", None, reason::INVALID_COUNTRY_CODE, Some("99912345678")),
-        ("1380013800012345678", Some("CN"), reason::TOO_LONG, Some("1380013800012345678")),
+        (
+            "+999 1234 5678",
+            None,
+            reason::INVALID_COUNTRY_CODE,
+            Some("99912345678"),
+        ),
+        (
+            "1380013800012345678",
+            Some("CN"),
+            reason::TOO_LONG,
+            Some("1380013800012345678"),
+        ),
         ("0000000000", Some("GB"), reason::PLACEHOLDER, None),
         ("888-888-8888", Some("US"), reason::PLACEHOLDER, None),
         ("1234567890", Some("US"), reason::PLACEHOLDER, None),
         ("call me", Some("US"), reason::NOT_A_NUMBER, None),
-        ("+1 555 0100", None, reason::INVALID_NUMBER, Some("15550100")),
+        (
+            "+1 555 0100",
+            None,
+            reason::INVALID_NUMBER,
+            Some("15550100"),
+        ),
     ];
     for (raw, region, issue, key) in cases {
         let p = phone(raw, *region);
         assert_eq!(p.status, FieldStatus::Invalid, "{raw}");
         assert_eq!(p.issue, Some(*issue), "issue of {raw}");
         assert_eq!(p.key.as_deref(), *key, "key of {raw}");
-        assert_eq!(p.display.as_deref(), Some(clean(raw).as_str()), "display of {raw}");
+        assert_eq!(
+            p.display.as_deref(),
+            Some(clean(raw).as_str()),
+            "display of {raw}"
+        );
     }
     for raw in ["", "N/A", "-", "none"] {
         let p = phone(raw, Some("US"));
@@ -69,4 +181,29 @@ fn placeholder_digit_runs() {
     assert!(is_placeholder_digits("9876543210"));
     assert!(!is_placeholder_digits("13800138000"));
     assert!(!is_placeholder_digits("123"));
+}
+
+#[test]
+fn the_batch_cache_changes_nothing() {
+    let mut cache = PhoneCache::default();
+    let inputs = [
+        ("138 0013 8000", Some("CN")),
+        ("13800138000", Some("CN")),
+        ("+86 138 0013 8000", Some("CN")),
+        ("138 0013 8000", Some("GB")),
+        ("020 7946 0958", Some("GB")),
+        ("020 7946 0958", Some("CN")),
+        ("(123) 555-0199", Some("US")),
+        ("(123) 555-0199", Some("US")),
+    ];
+    for _ in 0..2 {
+        for (raw, region) in inputs {
+            assert_eq!(
+                phone_cached(raw, region, Some(&mut cache)),
+                phone(raw, region),
+                "{raw} {region:?}"
+            );
+        }
+    }
+    assert_eq!(cache.0.len(), 6, "one entry per (region, canonical number)");
 }

@@ -47,7 +47,10 @@ fn placeholders_are_recognised() {
         "", "N/A", "n/a", "NULL", "none", "-", "--", "?", "unknown", "Unknown", "#N/A", "nan",
         "未知", "不详", "...",
     ] {
-        assert!(is_placeholder(&clean(p), false), "{p:?} should be a placeholder");
+        assert!(
+            is_placeholder(&clean(p), false),
+            "{p:?} should be a placeholder"
+        );
     }
     for v in ["Na", "John", "0", "x"] {
         assert!(

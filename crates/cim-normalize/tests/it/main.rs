@@ -174,11 +174,15 @@ proptest! {
 fn raw_batch(rows: &[Vec<Option<String>>]) -> RecordBatch {
     let n = rows.len();
     let mut columns: Vec<ArrayRef> = vec![
-        Arc::new(StringArray::from_iter_values((0..n).map(|i| format!("s:{i}")))),
+        Arc::new(StringArray::from_iter_values(
+            (0..n).map(|i| format!("s:{i}")),
+        )),
         Arc::new(StringArray::from_iter_values((0..n).map(|_| "s"))),
         Arc::new(StringArray::from_iter_values((0..n).map(|_| "s.csv"))),
         Arc::new(UInt64Array::from_iter_values(0..n as u64)),
-        Arc::new(StringArray::from_iter_values((0..n).map(|i| format!("{i:016x}")))),
+        Arc::new(StringArray::from_iter_values(
+            (0..n).map(|i| format!("{i:016x}")),
+        )),
         Arc::new(StringArray::from_iter((0..n).map(|_| None::<&str>))),
     ];
     for f in 0..CanonicalField::ALL.len() {
