@@ -63,6 +63,9 @@ pub struct RunArgs {
     /// Score with this trained model (`model.json`) instead of training.
     #[arg(long, value_name = "FILE")]
     pub model: Option<PathBuf>,
+    /// Write into this output directory instead of the config's `output.dir`.
+    #[arg(short, long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+    pub output: Option<PathBuf>,
     /// Worker threads (default: the config's `run.threads`, 0 = all cores).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,

@@ -75,7 +75,8 @@ impl Default for LogLines {
 impl cim_pipeline::Progress for LogLines {
     fn start(&self, stage: &str, _total: Option<u64>) {
         self.done.store(0, Ordering::Relaxed);
-        *self.state.lock().expect("progress lock") = (stage.to_owned(), Instant::now(), Instant::now());
+        *self.state.lock().expect("progress lock") =
+            (stage.to_owned(), Instant::now(), Instant::now());
         tracing::info!("{stage}: started");
     }
     fn advance(&self, n: u64) {

@@ -84,9 +84,12 @@ fn suggest_for_unknown_field(message: &str) -> Option<String> {
         .split('`')
         .skip(1)
         .step_by(2)
-        .map(|cand| (strsim::jaro_winkler(given, cand), cand))
-        .filter(|(score, _)| *score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))?;
+        // Transpositions count once (`dri` -> `dir`), so short keys with a
+        // swapped pair are still suggested; a distance above a third of the
+        // key's length is not a typo any more.
+        .map(|cand| (strsim::osa_distance(given, cand), cand))
+        .filter(|(d, cand)| *d <= (cand.chars().count() / 3).max(1))
+        .min_by_key(|(d, cand)| (*d, *cand))?;
     Some(format!("; did you mean `{}`?", best.1))
 }
 

@@ -122,6 +122,15 @@ pub struct LoadedConfig {
     pub hash: String,
 }
 
+impl LoadedConfig {
+    /// Replaces `output.dir` (e.g. from `cim run --output`) and re-runs the
+    /// checks that involve it.
+    pub fn set_output_dir(&mut self, dir: &Path) -> Result<(), ConfigError> {
+        self.config.output.dir = dir.to_path_buf();
+        validate::validate(&self.config, &self.path)
+    }
+}
+
 /// Reads, parses and validates the config file at `path`.
 pub fn load(path: &Path) -> Result<LoadedConfig, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {

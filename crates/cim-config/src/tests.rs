@@ -80,13 +80,13 @@ fn validation_errors_name_the_key() {
             "run.max_quarantine_ratio",
         ),
         (
-            MINIMAL.replace("path = \"crm.csv\"", "path = \"crm.csv\"\nphone_region = \"china\""),
+            MINIMAL.replace(
+                "path = \"crm.csv\"",
+                "path = \"crm.csv\"\nphone_region = \"china\"",
+            ),
             "sources[0].phone_region",
         ),
-        (
-            format!("{MINIMAL}\n[output]\ndir = \".\"\n"),
-            "output.dir",
-        ),
+        (format!("{MINIMAL}\n[output]\ndir = \".\"\n"), "output.dir"),
         (
             MINIMAL.replace("path = \"crm.csv\"", "path = \"out/crm.csv\""),
             "output.dir",
@@ -102,14 +102,19 @@ fn validation_errors_name_the_key() {
         let err = load_in(tmp.path(), &text).unwrap_err();
         assert!(matches!(err, ConfigError::Invalid { .. }), "{err}");
         let msg = err.to_string();
-        assert!(msg.contains(&format!("`{key}`")), "expected key {key} in: {msg}");
+        assert!(
+            msg.contains(&format!("`{key}`")),
+            "expected key {key} in: {msg}"
+        );
         assert!(msg.contains("pipeline.toml"), "{msg}");
     }
 }
 
 #[test]
 fn missing_config_file_is_named() {
-    let err = load(Path::new("/nonexistent/pipeline.toml")).unwrap_err().to_string();
+    let err = load(Path::new("/nonexistent/pipeline.toml"))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("/nonexistent/pipeline.toml"), "{err}");
 }
 

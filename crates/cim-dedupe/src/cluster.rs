@@ -11,8 +11,16 @@
 //!    two families. So every component of three or more records is
 //!    re-clustered by average-linkage agglomeration: starting from single
 //!    records (records tied by a deterministic rule start together), the two
-//!    groups with the highest *mean* match probability over all their cross
-//!    pairs are merged, while that mean is at least `min_average_link`.
+//!    groups with the highest *mean* link score over all their cross pairs
+//!    are merged, while that mean is at least `min_average_link` (0.5). The
+//!    link score (`link_score = evidence`, default) is the pair's match
+//!    probability at even prior odds: inside a component the records are
+//!    already tied by strong links, so two records that merely share few
+//!    fields (one has only a name, the other only an email) should not
+//!    block a merge; only pairs whose fields *disagree* should. With
+//!    `link_score = probability` the model's probability is averaged
+//!    instead (stricter: on fake_1000 it cost 3 points of recall for no
+//!    precision gain).
 //!    Components of up to `rescore_max_component` records have **every**
 //!    internal pair scored by the model first (also pairs that blocking did
 //!    not produce), so the mean is exact; bigger ones use the scored pairs

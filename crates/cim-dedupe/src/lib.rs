@@ -44,6 +44,16 @@
 //! shared by many records (`family_name` alone) is the "John Smith
 //! problem": `max_block_size` skips such blocks and says so in the report.
 //!
+//! # Measured (default options, `tests/it/devsets.rs`)
+//! Pairwise F1 (precision / recall): febrl1 0.999 (1.000 / 0.998), febrl2
+//! 0.999 (1.000 / 0.998), fake_1000 0.954 (1.000 / 0.912), with the crude
+//! keys of [`testkit`]; the real normaliser (nicknames, pinyin) should do
+//! better. Per-rule EM beat one global EM session on febrl2 (0.9992 vs
+//! 0.9959 with connected components).
+//!
+//! [`testkit`] builds normalised batches by hand (tests, benches);
+//! [`kernels`] exposes the inner loops to the benchmarks.
+//!
 //! # Reading the model
 //! See [`model`]: each level has `m`, `u` and `match_weight = log2(m/u)`;
 //! a pair's weight is the prior weight plus one level weight per

@@ -165,7 +165,11 @@ impl OutputWriter {
     }
 
     /// Writes `value` as pretty-printed JSON (with a final newline).
-    pub fn write_json<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) -> Result<&WrittenFile> {
+    pub fn write_json<T: Serialize + ?Sized>(
+        &mut self,
+        name: &str,
+        value: &T,
+    ) -> Result<&WrittenFile> {
         let path = self.staged_path(name)?;
         let mut bytes = serde_json::to_vec_pretty(value).map_err(|source| Error::Json {
             path: path.clone(),

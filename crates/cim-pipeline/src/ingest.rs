@@ -91,8 +91,8 @@ pub fn ingest_all(
         };
         let hints = source.normalize_hints();
         let t = Instant::now();
-        let mut reader =
-            cim_ingest::open_source(&source.ingest_options(), cfg.run.batch_rows).map_err(ingest_err)?;
+        let mut reader = cim_ingest::open_source(&source.ingest_options(), cfg.run.batch_rows)
+            .map_err(ingest_err)?;
         out.ingest_ms += t.elapsed().as_millis() as u64;
 
         let mut batches: Vec<RecordBatch> = Vec::new();
@@ -134,8 +134,8 @@ pub fn ingest_all(
             progress.advance(rows);
         }
 
-        let resolution =
-            cim_ingest::resolve_duplicate_keys(&batches, source.duplicate_keys).map_err(ingest_err)?;
+        let resolution = cim_ingest::resolve_duplicate_keys(&batches, source.duplicate_keys)
+            .map_err(ingest_err)?;
         let batches: Vec<RecordBatch> = batches
             .iter()
             .zip(&resolution.keep)

@@ -113,7 +113,12 @@ pub fn run(
         progress.start("write", None);
         let t = Instant::now();
         let pq = ParquetOptions::default();
-        writer.write_parquet(files::MASTER, merged.master.schema(), &[merged.master.clone()], &pq)?;
+        writer.write_parquet(
+            files::MASTER,
+            merged.master.schema(),
+            &[merged.master.clone()],
+            &pq,
+        )?;
         writer.write_parquet(
             files::CROSSWALK,
             merged.crosswalk.schema(),
@@ -163,8 +168,12 @@ pub fn run(
             outputs: Vec::new(),
             timings_ms: timings,
         };
-        summary.timings_ms.insert("write".to_owned(), t.elapsed().as_millis() as u64);
-        summary.timings_ms.insert("total".to_owned(), started.elapsed().as_millis() as u64);
+        summary
+            .timings_ms
+            .insert("write".to_owned(), t.elapsed().as_millis() as u64);
+        summary
+            .timings_ms
+            .insert("total".to_owned(), started.elapsed().as_millis() as u64);
         summary.outputs = writer
             .written()
             .iter()
@@ -207,11 +216,22 @@ fn conservation(ingested: &Ingested) -> Result<RowCounts, PipelineError> {
     Ok(rows)
 }
 
-fn quality_gate(cfg: &LoadedConfig, ingested: &Ingested, rows: &RowCounts) -> Result<(), PipelineError> {
+fn quality_gate(
+    cfg: &LoadedConfig,
+    ingested: &Ingested,
+    rows: &RowCounts,
+) -> Result<(), PipelineError> {
     let c = &cfg.config;
     for (source, summary) in c.sources.iter().zip(&ingested.sources) {
-        let limit = source.max_quarantine_ratio.unwrap_or(c.run.max_quarantine_ratio);
-        check_ratio(format!("source `{}`", source.name), summary.quarantined, summary.read, limit)?;
+        let limit = source
+            .max_quarantine_ratio
+            .unwrap_or(c.run.max_quarantine_ratio);
+        check_ratio(
+            format!("source `{}`", source.name),
+            summary.quarantined,
+            summary.read,
+            limit,
+        )?;
     }
     check_ratio(
         "all sources".to_owned(),
@@ -221,7 +241,12 @@ fn quality_gate(cfg: &LoadedConfig, ingested: &Ingested, rows: &RowCounts) -> Re
     )
 }
 
-fn check_ratio(scope: String, quarantined: u64, read: u64, limit: f64) -> Result<(), PipelineError> {
+fn check_ratio(
+    scope: String,
+    quarantined: u64,
+    read: u64,
+    limit: f64,
+) -> Result<(), PipelineError> {
     if read > 0 && quarantined as f64 / read as f64 > limit {
         return Err(PipelineError::QualityGate {
             scope,
@@ -236,7 +261,11 @@ fn check_ratio(scope: String, quarantined: u64, read: u64, limit: f64) -> Result
 
 /// `YYYYMMDD-<16 hex>`: the date plus a hash of the config and every
 /// accepted row's hash, so the same inputs on the same day give the same id.
-fn run_id(cfg: &LoadedConfig, as_of: chrono::NaiveDate, ingested: &Ingested) -> Result<String, PipelineError> {
+fn run_id(
+    cfg: &LoadedConfig,
+    as_of: chrono::NaiveDate,
+    ingested: &Ingested,
+) -> Result<String, PipelineError> {
     let mut h = xxhash_rust::xxh3::Xxh3::new();
     h.update(cfg.hash.as_bytes());
     for b in &ingested.records {
@@ -253,7 +282,8 @@ fn run_id(cfg: &LoadedConfig, as_of: chrono::NaiveDate, ingested: &Ingested) -> 
 fn quarantine_batch(rows: &[QuarantineRow]) -> Result<RecordBatch, PipelineError> {
     use arrow::array::{StringArray, UInt64Array};
     use std::sync::Arc;
-    let s = |f: fn(&QuarantineRow) -> &str| Arc::new(StringArray::from_iter_values(rows.iter().map(f)));
+    let s =
+        |f: fn(&QuarantineRow) -> &str| Arc::new(StringArray::from_iter_values(rows.iter().map(f)));
     Ok(RecordBatch::try_new(
         cim_schema::quarantine_schema(),
         vec![

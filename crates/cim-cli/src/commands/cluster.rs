@@ -30,7 +30,12 @@ pub fn cluster(args: &ClusterArgs, global: &GlobalArgs) -> anyhow::Result<ExitSt
         golden = Some(args.id.clone());
     }
     let Some(golden) = golden else {
-        return Err(UserError(format!("no record `{}` in `{}`", args.id, args.output.display())).into());
+        return Err(UserError(format!(
+            "no record `{}` in `{}`",
+            args.id,
+            args.output.display()
+        ))
+        .into());
     };
     for b in &crosswalk {
         let rid = str_col(b, "record_id")?;
@@ -43,10 +48,17 @@ pub fn cluster(args: &ClusterArgs, global: &GlobalArgs) -> anyhow::Result<ExitSt
     }
     let master = read_output(&args.output, files::MASTER)?;
     let Some(view) = cim_merge::GoldenView::from_master(&master, &GoldenId(golden.clone()))? else {
-        return Err(UserError(format!("no golden record `{golden}` in `{}`", args.output.display())).into());
+        return Err(UserError(format!(
+            "no golden record `{golden}` in `{}`",
+            args.output.display()
+        ))
+        .into());
     };
     let records = read_output(&args.output, files::RECORDS)?;
     let member_views = cim_merge::MemberView::from_normalized(&records, &members)?;
-    print!("{}", cim_merge::render_cluster(&view, &member_views, global.show_pii));
+    print!(
+        "{}",
+        cim_merge::render_cluster(&view, &member_views, global.show_pii)
+    );
     Ok(ExitStatus::Success)
 }

@@ -9,10 +9,17 @@ use crate::exit::{ExitStatus, UserError};
 
 /// Prints pairwise and cluster metrics and the worst errors.
 pub fn evaluate(args: &EvaluateArgs, _global: &GlobalArgs) -> anyhow::Result<ExitStatus> {
-    let file = std::fs::File::open(&args.truth)
-        .map_err(|e| UserError(format!("cannot read truth file `{}`: {e}", args.truth.display())))?;
-    let truth = cim_audit::parse_truth(std::io::BufReader::new(file), &args.truth.display().to_string())
-        .map_err(|e| UserError(e.to_string()))?;
+    let file = std::fs::File::open(&args.truth).map_err(|e| {
+        UserError(format!(
+            "cannot read truth file `{}`: {e}",
+            args.truth.display()
+        ))
+    })?;
+    let truth = cim_audit::parse_truth(
+        std::io::BufReader::new(file),
+        &args.truth.display().to_string(),
+    )
+    .map_err(|e| UserError(e.to_string()))?;
     let mut eval = cim_audit::Evaluator::new(truth);
     for b in read_output(&args.output, files::CROSSWALK)? {
         eval.add_crosswalk_batch(&b, "record_id", "golden_id")

@@ -7,7 +7,10 @@ use crate::exit::ExitStatus;
 
 /// Runs the pipeline and prints a short summary (or the JSON summary).
 pub fn run(args: &RunArgs, global: &GlobalArgs) -> anyhow::Result<ExitStatus> {
-    let cfg = cim_config::load(&args.config)?;
+    let mut cfg = cim_config::load(&args.config)?;
+    if let Some(dir) = &args.output {
+        cfg.set_output_dir(dir)?;
+    }
     let progress = crate::progress::for_args(global);
     let opts = cim_pipeline::RunOptions {
         model: args.model.clone(),
@@ -28,7 +31,12 @@ fn render(s: &cim_pipeline::RunSummary, dir: &std::path::Path) -> String {
     use std::fmt::Write;
     let mut out = String::new();
     let r = &s.rows;
-    let _ = writeln!(out, "cim run {} finished in {:.2} s", s.run_id, ms(s, "total") / 1000.0);
+    let _ = writeln!(
+        out,
+        "cim run {} finished in {:.2} s",
+        s.run_id,
+        ms(s, "total") / 1000.0
+    );
     let _ = writeln!(
         out,
         "  rows: {} read = {} accepted + {} quarantined",
@@ -41,7 +49,8 @@ fn render(s: &cim_pipeline::RunSummary, dir: &std::path::Path) -> String {
             src.name, src.read, src.accepted, src.quarantined
         );
     }
-    let get = |v: &serde_json::Value, k: &str| v.get(k).and_then(serde_json::Value::as_u64).unwrap_or(0);
+    let get =
+        |v: &serde_json::Value, k: &str| v.get(k).and_then(serde_json::Value::as_u64).unwrap_or(0);
     let _ = writeln!(
         out,
         "  golden records: {} ({} with more than one member)",
