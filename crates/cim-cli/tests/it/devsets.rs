@@ -1,0 +1,47 @@
+//! Accuracy on the public development sets (../shared/data/dev-sets), with
+//! the same default dedupe settings for every set: a regression guard, not a
+//! tuning loop. The measured figures are printed in the test output.
+
+use crate::util::{assert_code, cim, repo, stdout};
+
+fn f1_of(config: &str, truth: &str) -> (f64, f64, f64) {
+    let data = repo().join("../shared/data/dev-sets");
+    assert!(
+        data.is_dir(),
+        "the dev sets are expected at {} (see DEVELOPERS.md)",
+        data.display()
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = cim(&["run", config, "--output", out.to_str().unwrap(), "-q"]);
+    assert_code(&o, 0);
+    let o = cim(&["evaluate", out.to_str().unwrap(), "--truth", truth, "--json"]);
+    assert_code(&o, 0);
+    let eval: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let m = &eval["pairwise"];
+    let get = |k: &str| m[k].as_f64().unwrap_or(0.0);
+    (get("precision"), get("recall"), get("f1"))
+}
+
+#[test]
+fn dev_sets_reach_their_accuracy_floors_with_default_settings() {
+    // Floors sit a little under what we measure, so a real regression fails
+    // while noise from a changed default does not.
+    let cases = [
+        ("febrl1", 0.98),
+        ("febrl2", 0.98),
+        ("fake_1000", 0.90),
+    ];
+    let mut failures = Vec::new();
+    for (name, floor) in cases {
+        let (p, r, f1) = f1_of(
+            &format!("benches/devsets/{name}.toml"),
+            &format!("benches/devsets/{name}.truth.csv"),
+        );
+        println!("{name:<10} precision {p:.4} recall {r:.4} F1 {f1:.4} (floor {floor})");
+        if f1 < floor {
+            failures.push(format!("{name}: F1 {f1:.4} < {floor}"));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:?}");
+}
