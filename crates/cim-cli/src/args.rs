@@ -40,6 +40,13 @@ pub enum Command {
     /// normalise, deduplicate, merge into golden records, and publish the
     /// outputs atomically into the output directory.
     Run(RunArgs),
+    /// Draft a commented pipeline.toml from sample files: guesses each
+    /// column's field, the encoding, date order and phone region.
+    Init(InitArgs),
+    /// Validate a config and every source without writing outputs: column
+    /// mapping, normalised sample rows, quarantine on a sample, blocking
+    /// pair counts. Exit 0 when a run would proceed, 1 when not.
+    Check(CheckArgs),
     /// Read and normalise every source, train the matching model and write
     /// it as JSON, without producing outputs. Reuse it with `cim run --model`.
     Train(TrainArgs),
@@ -50,8 +57,22 @@ pub enum Command {
     /// F1, B-cubed cluster metrics, and the worst false positives and false
     /// negatives.
     Evaluate(EvaluateArgs),
+    /// Explain the score of any two records of a run (scored or never
+    /// compared): the prior, each comparison's values (masked unless
+    /// `--show-pii`), level, m, u and weight, the running total, the final
+    /// probability and decision, and the blocking rules that produce the pair.
+    Explain(ExplainArgs),
     /// Print shell completions for bash, zsh, fish, elvish or powershell.
     Completions(CompletionsArgs),
+    /// Right to erasure: remove customers (by golden id, or the customer a
+    /// record id belongs to) from every output of a run, and log the
+    /// erasure (ids and counts only) in `erasures.jsonl`. Source systems
+    /// must erase them too, or the next run brings them back.
+    Forget(ForgetArgs),
+    /// Profile sources before trusting a mapping: per column completeness,
+    /// distinct values, shapes, top values (masked) and, for columns a
+    /// config maps to a canonical field, how many values are valid for it.
+    Profile(ProfileArgs),
 }
 
 /// `cim run`.
@@ -104,6 +125,24 @@ pub struct ClusterArgs {
     pub id: String,
 }
 
+/// `cim explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A run's output directory (needs `records.parquet`, `model.json` and
+    /// `run.json`).
+    #[arg(value_name = "OUTPUT", value_hint = clap::ValueHint::DirPath)]
+    pub output: PathBuf,
+    /// The first record id (`crm:10042`).
+    #[arg(value_name = "RECORD_A")]
+    pub record_a: String,
+    /// The second record id.
+    #[arg(value_name = "RECORD_B")]
+    pub record_b: String,
+    /// Print the explanation as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// `cim completions`.
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
@@ -130,6 +169,80 @@ pub struct EvaluateArgs {
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub worst: usize,
     /// Print the evaluation as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `cim profile`.
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
+    /// A pipeline config (`.toml`: every source is profiled with its
+    /// options and mapping) or a data file (CSV, JSON Lines, Parquet, Arrow;
+    /// format and encoding detected).
+    #[arg(value_name = "PATH-OR-CONFIG", value_hint = clap::ValueHint::FilePath)]
+    pub path: PathBuf,
+    /// Read at most this many rows per source (default: all).
+    #[arg(long, value_name = "N")]
+    pub rows: Option<usize>,
+    /// Print the profile as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Text encoding of a data file (WHATWG label such as `gbk`,
+    /// `windows-1252`). Default: UTF-8, else a guess from the first 64 KiB
+    /// (GB18030 when that decodes cleanly into Chinese text, else
+    /// windows-1252). Ignored for a config, whose sources declare theirs.
+    #[arg(long, value_name = "LABEL")]
+    pub encoding: Option<String>,
+}
+
+/// `cim forget`.
+#[derive(Debug, Args)]
+pub struct ForgetArgs {
+    /// A run's output directory.
+    #[arg(value_name = "OUTPUT", value_hint = clap::ValueHint::DirPath)]
+    pub output: PathBuf,
+    /// Golden id of a customer to forget (repeatable).
+    #[arg(long = "golden-id", value_name = "ID", required_unless_present = "record_ids")]
+    pub golden_ids: Vec<String>,
+    /// Record id (`crm:10042`): forget the whole customer it belongs to
+    /// (repeatable).
+    #[arg(long = "record-id", value_name = "ID")]
+    pub record_ids: Vec<String>,
+    /// Why (ticket number, legal basis), stored in the erasure log. Must
+    /// not contain personal data.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// Print the erasure log entry as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `cim init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The source files to sample (CSV in any encoding, JSON Lines, Parquet,
+    /// Arrow IPC). Sources are named after the file name up to the first `_`
+    /// or `.`.
+    #[arg(value_name = "FILE", required = true, value_hint = clap::ValueHint::FilePath)]
+    pub files: Vec<PathBuf>,
+    /// Where to write the config.
+    #[arg(short, long, value_name = "FILE", default_value = "pipeline.toml")]
+    pub output: PathBuf,
+    /// Overwrite the output file if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `cim check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The pipeline config file (TOML).
+    #[arg(value_name = "CONFIG", env = "CIM_CONFIG", value_hint = clap::ValueHint::FilePath)]
+    pub config: PathBuf,
+    /// Rows read from each source.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub sample_rows: u64,
+    /// Print the check report as JSON on stdout.
     #[arg(long)]
     pub json: bool,
 }

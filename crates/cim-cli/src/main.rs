@@ -26,10 +26,15 @@ fn main() -> ExitCode {
     logging::init(&cli.global);
     let outcome = match &cli.command {
         Command::Run(a) => commands::run::run(a, &cli.global),
+        Command::Init(a) => commands::init::init(a, &cli.global),
+        Command::Check(a) => commands::check::check(a, &cli.global),
         Command::Train(a) => commands::train::train(a, &cli.global),
         Command::Cluster(a) => commands::cluster::cluster(a, &cli.global),
         Command::Evaluate(a) => commands::evaluate::evaluate(a, &cli.global),
+        Command::Explain(a) => commands::explain::explain(a, &cli.global),
         Command::Completions(a) => commands::completions::completions(a),
+        Command::Forget(a) => commands::forget::forget(a, &cli.global),
+        Command::Profile(a) => commands::profile::profile(a, &cli.global),
     };
     match outcome {
         Ok(status) => status.into(),

@@ -11,6 +11,8 @@
 //! stage crates' own; this crate only assembles and validates them. It is the
 //! only crate that knows TOML.
 
+pub mod init;
+mod reference;
 mod error;
 mod source;
 mod validate;
@@ -20,10 +22,12 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use error::ConfigError;
+pub use init::{ColumnSample, SourceSample, draft_config};
+pub use reference::config_reference_markdown;
 pub use source::SourceConfig;
 
 /// A whole pipeline: sources, stage options and outputs.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PipelineConfig {
     /// Run-wide settings. Optional.
@@ -48,7 +52,7 @@ pub struct PipelineConfig {
 }
 
 /// Run-wide settings (`[run]`).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct RunSettings {
     /// Worker threads for normalisation and matching. Default: `0`, one per
@@ -82,7 +86,7 @@ impl Default for RunSettings {
 }
 
 /// Outputs (`[output]`).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct OutputSettings {
     /// The output directory, relative to the config file. cim owns it: each

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// One source (`[[sources]]`): where its rows are, how to read them, how its
 /// columns map onto canonical fields, and hints for normalising its values.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SourceConfig {
     /// Source name, unique in the config: letters, digits, `_` and `-`. It
@@ -40,10 +40,12 @@ pub struct SourceConfig {
     /// Canonical field -> source column (`[sources.columns]`): a column name,
     /// a JSON path (`address.city`), or a list of columns joined with a space
     /// (`address_line1 = ["street_number", "street"]`). Required, non-empty.
+    #[schemars(with = "BTreeMap<String, cim_ingest::ColumnSource>")]
     pub columns: BTreeMap<CanonicalField, cim_ingest::ColumnSource>,
     /// Canonical fields that must be non-empty; rows without them are
     /// quarantined (`missing_required`). Default: none.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub required: Vec<CanonicalField>,
     /// Largest accepted field, in bytes; longer fields quarantine the row.
     /// Default: `65536`.

@@ -93,6 +93,20 @@ fn validation_errors_name_the_key() {
         ),
         (
             format!(
+                "{}\n[output]\ndir = \"data/out\"\n",
+                MINIMAL.replace("path = \"crm.csv\"", "path = \"data/**/*.csv\"")
+            ),
+            "output.dir",
+        ),
+        (
+            format!(
+                "{}\n[output]\ndir = \"data/out\"\n",
+                MINIMAL.replace("path = \"crm.csv\"", "path = \"data/*/*.json\"")
+            ),
+            "output.dir",
+        ),
+        (
+            format!(
                 "{MINIMAL}\n[[sources]]\nname = \"crm\"\npath = \"b.csv\"\n[sources.columns]\nemail = \"e\"\n"
             ),
             "sources[1].name",
@@ -124,4 +138,17 @@ fn hash_changes_with_content() {
     let b = parse_str(&MINIMAL.replace("Email", "Mail")).unwrap().hash;
     assert_ne!(a, b);
     assert_eq!(a.len(), 16);
+}
+
+#[test]
+fn output_beside_a_one_level_glob_is_allowed() {
+    // `data/*.csv` cannot match files in `data/out/`: no false alarm.
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join("data")).unwrap();
+    std::fs::write(tmp.path().join("data/crm.csv"), "Email\na@example.com\n").unwrap();
+    let text = format!(
+        "{}\n[output]\ndir = \"data/out\"\n",
+        MINIMAL.replace("path = \"crm.csv\"", "path = \"data/*.csv\"")
+    );
+    load_in(tmp.path(), &text).unwrap();
 }

@@ -91,6 +91,17 @@ pub(crate) fn validate(cfg: &PipelineConfig, path: &Path) -> Result<(), ConfigEr
                 ),
             ));
         }
+        if glob_reaches(&src, &src_dir, &out) {
+            return Err(invalid(
+                "output.dir".into(),
+                format!(
+                    "output directory `{}` lies inside the glob `{}` of source `{}`: the next run would read its own outputs; choose a directory outside it",
+                    cfg.output.dir.display(),
+                    s.path.display(),
+                    s.name
+                ),
+            ));
+        }
         if out == src_dir || out.parent().is_none() {
             return Err(invalid(
                 "output.dir".into(),
@@ -145,4 +156,34 @@ fn literal_prefix(p: &Path) -> PathBuf {
         out.push(c);
     }
     out.parent().map(Path::to_path_buf).unwrap_or(out)
+}
+
+/// True when a file directly inside `out` could match the source pattern
+/// `src` (whose literal directory prefix is `src_dir`): a `**` below the
+/// prefix reaches any depth, other wildcards one component each.
+fn glob_reaches(src: &Path, src_dir: &Path, out: &Path) -> bool {
+    let Ok(rel_out) = out.strip_prefix(src_dir) else {
+        return false;
+    };
+    let Ok(rest) = src.strip_prefix(src_dir) else {
+        return false;
+    };
+    let rest: Vec<String> = rest
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if !rest.iter().any(|c| c.contains(['*', '?', '['])) {
+        return false; // a plain file: handled by the checks above
+    }
+    if rest.iter().any(|c| c.contains("**")) {
+        return true;
+    }
+    let outs: Vec<String> = rel_out
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    rest.len() == outs.len() + 1
+        && outs.iter().zip(&rest).all(|(o, p)| {
+            glob::Pattern::new(p).map_or(true, |p| p.matches(o))
+        })
 }

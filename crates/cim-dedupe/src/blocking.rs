@@ -402,3 +402,35 @@ pub fn default_rules() -> Vec<BlockingRule> {
 
 /// Minimum fill rate of every key of a default rule.
 pub(crate) const MIN_FILL: f64 = 0.01;
+
+/// Counts the candidate pairs of every blocking rule in force for these
+/// options (configured, or the defaults chosen from the populated keys, plus
+/// deterministic rules) without comparing anything, as `cim check` shows
+/// them. `new_pairs` is left at 0: telling pairs apart needs generating
+/// them. Budgets are not enforced here; compare `candidate_pairs` with
+/// `max_pairs_per_rule` and `max_pairs`.
+pub fn count_candidate_pairs(
+    records: &[arrow::record_batch::RecordBatch],
+    opts: &DedupeOptions,
+) -> Result<Vec<crate::RuleReport>, Error> {
+    let plan = crate::pipeline::plan(records, opts, None)?;
+    let table = crate::pipeline::intern(records, &plan)?;
+    Ok(plan
+        .rules
+        .iter()
+        .zip(&plan.origins)
+        .enumerate()
+        .map(|(index, (rule, origin))| {
+            let b = build_blocks(&table, rule, opts.link_type, opts.max_block_size);
+            crate::RuleReport {
+                index,
+                rule: rule.to_string(),
+                origin: *origin,
+                candidate_pairs: b.candidate_pairs,
+                new_pairs: 0,
+                largest_blocks: b.largest,
+                skipped_blocks: b.skipped,
+            }
+        })
+        .collect())
+}

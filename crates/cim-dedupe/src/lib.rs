@@ -80,7 +80,7 @@ use arrow::record_batch::RecordBatch;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-pub use blocking::{BlockInfo, default_rules};
+pub use blocking::{BlockInfo, count_candidate_pairs, default_rules};
 pub use compare::{jaro_winkler, osa_distance, osa_within, soft_token_similarity, within_one_edit};
 pub use error::Error;
 pub use explain::{ComparisonStep, Explanation, explain};

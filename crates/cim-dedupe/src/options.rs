@@ -9,7 +9,7 @@ use cim_schema::{CanonicalField, MatchKey};
 use serde::{Deserialize, Serialize};
 
 /// Which record pairs are eligible, by the `source` column.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LinkType {
     /// Only pairs of records from the same source.
@@ -77,7 +77,7 @@ impl FromStr for KeyPart {
 /// when every part is non-empty and equal on both. Written in config as a
 /// list, e.g. `["family_phonetic", "birth_year"]` or
 /// `["family_name[:3]", "postcode"]`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(try_from = "Vec<String>", into = "Vec<String>")]
 pub struct BlockingRule {
     /// The parts, all of which must agree.
@@ -138,13 +138,13 @@ impl fmt::Display for BlockingRule {
 /// says. Same syntax as a [`BlockingRule`], e.g. `["national_id"]` or
 /// `["email", "dob"]`. Its pairs are always generated (the rule is added to
 /// the blocking rules when no identical rule is there).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(transparent)]
 pub struct DeterministicRule(pub BlockingRule);
 
 /// Pins the m and/or u probability of one comparison level instead of
 /// estimating it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct FixedParam {
     /// Comparison name, e.g. `"dob"`. Default: empty (must be set).
@@ -160,7 +160,7 @@ pub struct FixedParam {
 
 /// What a comparison computes; decides its levels (strongest first; level
 /// code 0 is always `null`, the last is always `else`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ComparisonKind {
     /// One name part (`fields[0]`), with `fields[1]` (optional) as the part
@@ -211,7 +211,7 @@ pub enum ComparisonKind {
 }
 
 /// One comparison of the model.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ComparisonSpec {
     /// Name used in the model, the pairs output and [`FixedParam`]s.
@@ -222,6 +222,7 @@ pub struct ComparisonSpec {
     /// Canonical fields compared (display value and derived key). Default:
     /// empty (must be set; `name` takes `[part, swap_partner]`,
     /// `location` takes `[city, postcode]` or one of them).
+    #[schemars(with = "Vec<String>")]
     pub fields: Vec<CanonicalField>,
     /// Thresholds of the fuzzy levels, strongest first. Default: empty
     /// (the kind's defaults, see [`ComparisonKind`]).
@@ -232,7 +233,7 @@ pub struct ComparisonSpec {
 }
 
 /// How clusters are formed from scored pairs.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ClusteringMethod {
     /// Connected components over pairs at or above the threshold. Fast, but
@@ -248,7 +249,7 @@ pub enum ClusteringMethod {
 }
 
 /// The per-pair score averaged by `average_linkage`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LinkScore {
     /// The pair's match probability (prior included): pairs that share
@@ -264,7 +265,7 @@ pub enum LinkScore {
 }
 
 /// Options of the clustering step.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ClusteringOptions {
     /// Method. Default: `average_linkage`.
@@ -293,7 +294,7 @@ impl Default for ClusteringOptions {
 }
 
 /// How m probabilities are estimated by EM.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TrainingMode {
     /// One EM session per blocking rule over the pairs that rule produces,
@@ -307,7 +308,7 @@ pub enum TrainingMode {
 }
 
 /// Options of [`crate::train`] and [`crate::dedupe`].
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct DedupeOptions {
     /// Which pairs are eligible. Default: `link_and_dedupe`.

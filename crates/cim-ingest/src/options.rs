@@ -101,7 +101,7 @@ impl SourceOptions {
 }
 
 /// Input file format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Format {
     /// Decide per file by extension (`csv tsv txt` -> CSV, `jsonl ndjson
@@ -134,7 +134,7 @@ impl Format {
 }
 
 /// Options for delimited text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct CsvOptions {
     /// Field delimiter (one ASCII character). Default: none, meaning tab for
@@ -174,7 +174,7 @@ impl Default for CsvOptions {
 }
 
 /// Where a canonical field's value comes from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum ColumnSource {
     /// One column (or JSON path such as `address.city`).
@@ -202,7 +202,7 @@ impl From<&str> for ColumnSource {
 
 /// Policy for rows sharing a source key within one source, applied by
 /// [`crate::resolve_duplicate_keys`] after normalisation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DuplicateKeyPolicy {
     /// Keep the row with the greatest `updated_at`; on a tie (or when it is

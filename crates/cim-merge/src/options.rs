@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 /// invalid, missing values are never candidates. The rule then orders the
 /// candidates within a validity tier, and the fixed tie-break chain
 /// (see [`SurvivorshipOptions`]) settles the rest.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Rule {
     /// The value of the record with the latest `updated_at` (records
@@ -66,7 +66,7 @@ pub enum Rule {
 /// `postcode`, `country`, agreement judged by `key_address`. When no member
 /// has the anchor, the unit's fields are chosen one by one with the
 /// anchor's rule.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default, rename_all = "snake_case")]
 pub struct SurvivorshipOptions {
     /// Rule of every field without an entry in `fields`.
@@ -82,6 +82,7 @@ pub struct SurvivorshipOptions {
     /// phone = "collect_all", date_of_birth = "most_frequent",
     /// gender = "most_frequent", national_id = "most_frequent" }`.
     #[serde(deserialize_with = "fields_over_defaults")]
+    #[schemars(with = "BTreeMap<String, Rule>")]
     pub fields: BTreeMap<CanonicalField, Rule>,
     /// Source names, most trusted first, for the `source_priority` rule and
     /// the tie-break chain. Sources not listed rank after the listed ones,

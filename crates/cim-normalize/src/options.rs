@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 /// How normalisation behaves for every source (config section `[normalize]`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default, rename_all = "snake_case")]
 pub struct NormalizeOptions {
     /// Strip accents (José -> jose) in match keys. Display values always keep
@@ -51,7 +51,9 @@ impl NormalizeOptions {
 }
 
 /// Order of day, month and year in all-numeric dates such as `03/04/1990`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum DateOrder {
     /// Year first (ISO). Day-month-year forms are accepted only when they are

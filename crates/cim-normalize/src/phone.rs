@@ -101,12 +101,83 @@ type Parsed = Result<String, &'static str>;
 #[derive(Default)]
 pub(crate) struct PhoneCache(HashMap<(Option<country::Id>, String), Parsed>);
 
+/// Process-wide memos shared by every batch and thread. Validation
+/// dominates normalisation time (it runs the metadata regexes behind the
+/// `phonenumber` crate's global mutex), and the same customer's number
+/// recurs across batches and sources, often written differently. Both memos
+/// only ever hold what the crate itself returned, so results are identical
+/// with or without them; they stop growing at [`MEMO_CAP`] entries.
+mod memo {
+    use std::collections::HashMap;
+    use std::hash::{BuildHasher, Hash};
+    use std::sync::{LazyLock, Mutex};
+
+    /// Entries per memo (all shards together) before it stops growing:
+    /// bounds memory (~100 bytes an entry) on very large inputs.
+    pub(super) const MEMO_CAP: usize = 2_000_000;
+    const SHARDS: usize = 16;
+
+    /// A sharded map so two threads rarely wait on the same lock.
+    pub(super) struct Memo<K, V> {
+        shards: [Mutex<HashMap<K, V>>; SHARDS],
+        hasher: std::hash::RandomState,
+    }
+
+    impl<K: Hash + Eq, V: Clone> Memo<K, V> {
+        fn new() -> Self {
+            Self {
+                shards: std::array::from_fn(|_| Mutex::new(HashMap::new())),
+                hasher: std::hash::RandomState::new(),
+            }
+        }
+
+        fn shard(&self, key: &K) -> &Mutex<HashMap<K, V>> {
+            &self.shards[(self.hasher.hash_one(key) as usize) % SHARDS]
+        }
+
+        /// The memoised value of `key`, computing it outside the lock on
+        /// a miss (two threads may both compute it: same result).
+        pub(super) fn get_or(&self, key: K, compute: impl FnOnce(&K) -> V) -> V {
+            let shard = self.shard(&key);
+            if let Some(v) = shard.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+                return v.clone();
+            }
+            let v = compute(&key);
+            let mut map = shard.lock().unwrap_or_else(|e| e.into_inner());
+            if map.len() < MEMO_CAP / SHARDS {
+                map.insert(key, v.clone());
+            }
+            v
+        }
+    }
+
+    /// Parse outcome per (region, canonical input).
+    pub(super) static PARSED: LazyLock<
+        Memo<(Option<phonenumber::country::Id>, String), super::Parsed>,
+    > = LazyLock::new(Memo::new);
+    /// Validity per E.164 number: validation depends on the country code
+    /// and national number only, whatever the input looked like.
+    pub(super) static VALID: LazyLock<Memo<String, bool>> = LazyLock::new(Memo::new);
+}
+
 fn parse_canonical(region: Option<country::Id>, canonical: &str) -> Parsed {
+    memo::PARSED.get_or((region, canonical.to_owned()), |(r, c)| {
+        parse_uncached(*r, c)
+    })
+}
+
+fn parse_uncached(region: Option<country::Id>, canonical: &str) -> Parsed {
     match phonenumber::parse(region, canonical) {
-        // E.164 is "+<code><national significant number>"; building it
-        // directly skips the crate's pattern-driven formatter.
-        Ok(n) if n.is_valid() => Ok(format!("+{}{}", n.code().value(), n.national())),
-        Ok(_) => Err(reason::INVALID_NUMBER),
+        Ok(n) => {
+            // E.164 is "+<code><national significant number>"; building it
+            // directly skips the crate's pattern-driven formatter.
+            let e164 = format!("+{}{}", n.code().value(), n.national());
+            if memo::VALID.get_or(e164.clone(), |_| n.is_valid()) {
+                Ok(e164)
+            } else {
+                Err(reason::INVALID_NUMBER)
+            }
+        }
         Err(ParseError::InvalidCountryCode) => Err(reason::INVALID_COUNTRY_CODE),
         Err(ParseError::TooShortAfterIdd | ParseError::TooShortNsn) => Err(reason::TOO_SHORT),
         Err(ParseError::TooLong) => Err(reason::TOO_LONG),

@@ -33,7 +33,7 @@ pub enum PipelineError {
     #[error("merging: {0}")]
     Merge(#[from] cim_merge::Error),
     /// Writing outputs (or reading the previous run's) failed.
-    #[error("output: {0}")]
+    #[error("output: {0}{hint}", hint = disk_full_hint(.0))]
     Output(#[from] cim_output::Error),
     /// Too many rows were quarantined: nothing was published.
     #[error(
@@ -59,6 +59,9 @@ pub enum PipelineError {
         /// What is wrong.
         message: String,
     },
+    /// `cim forget` was asked for an unknown id or given no id.
+    #[error("forget: {0}")]
+    Forget(String),
     /// An invariant was broken: this is a bug in cim, please report it.
     #[error("internal error (a bug in cim, please report it): {0}")]
     Internal(String),
@@ -73,7 +76,8 @@ impl PipelineError {
             | Self::Ingest { .. }
             | Self::Dedupe(_)
             | Self::QualityGate { .. }
-            | Self::Model { .. } => true,
+            | Self::Model { .. }
+            | Self::Forget(_) => true,
             Self::Output(e) => matches!(e, cim_output::Error::Locked { .. }),
             _ => false,
         }
@@ -85,3 +89,24 @@ impl From<arrow::error::ArrowError> for PipelineError {
         Self::Internal(e.to_string())
     }
 }
+
+/// Running out of space is the machine's problem, not a bug: say so, and
+/// that nothing was published.
+fn disk_full_hint(e: &cim_output::Error) -> &'static str {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if let Some(io) = c.downcast_ref::<std::io::Error>()
+            && (io.kind() == std::io::ErrorKind::StorageFull || io.raw_os_error() == Some(28))
+        {
+            return DISK_FULL;
+        }
+        cause = c.source();
+    }
+    // Parquet wraps I/O errors as text.
+    if e.to_string().contains("No space left on device") {
+        return DISK_FULL;
+    }
+    ""
+}
+
+const DISK_FULL: &str = " (disk full: free space on the output filesystem and rerun; nothing was published, the previous outputs are intact)";

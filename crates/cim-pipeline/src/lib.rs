@@ -12,14 +12,20 @@
 //! Nothing here prints: progress goes to a [`Progress`] sink chosen by the
 //! caller, diagnostics to `tracing`.
 
+mod audit;
+mod check;
 mod error;
+mod forget;
 mod ingest;
 mod previous;
 mod progress;
 mod run;
 mod summary;
 
+pub use audit::{comparison_value, explanation_waterfall};
+pub use check::{CheckReport, SourceCheck, check};
 pub use error::PipelineError;
+pub use forget::{ERASURE_LOG, ErasureEntry, ForgetRequest, forget};
 pub use ingest::{Ingested, ingest_all};
 pub use progress::{NoProgress, Progress};
 pub use run::{RunOptions, run, train};

@@ -164,6 +164,7 @@ pub fn run(
             sources: ingested.sources.clone(),
             field_quality,
             dedupe: to_json(&result.report)?,
+            dedupe_options: Some(c.dedupe.clone()),
             merge: to_json(&merged.stats)?,
             outputs: Vec::new(),
             timings_ms: timings,
@@ -179,6 +180,20 @@ pub fn run(
             .iter()
             .map(|w| serde_json::to_value(w).expect("WrittenFile serialises"))
             .collect();
+        if c.output.report {
+            let html = crate::audit::report_html(
+                &summary,
+                &result,
+                &ingested.records,
+                c.dedupe.match_threshold,
+            )?;
+            writer.write_bytes(files::REPORT, html.as_bytes())?;
+            summary.outputs = writer
+                .written()
+                .iter()
+                .map(|w| serde_json::to_value(w).expect("WrittenFile serialises"))
+                .collect();
+        }
         writer.write_json(files::RUN, &summary)?;
         progress.finish("write");
         Ok::<_, PipelineError>(summary)

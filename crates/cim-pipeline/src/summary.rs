@@ -28,6 +28,10 @@ pub struct RunSummary {
     pub field_quality: BTreeMap<String, FieldQuality>,
     /// Blocking, training, scoring and clustering report.
     pub dedupe: serde_json::Value,
+    /// The effective dedupe options of the run (what `cim explain` needs to
+    /// re-compare any two records as the run did). Absent in older runs.
+    #[serde(default)]
+    pub dedupe_options: Option<cim_dedupe::DedupeOptions>,
     /// Golden-record report: counts of golden records and id changes.
     pub merge: serde_json::Value,
     /// Files written, with rows and bytes.

@@ -22,7 +22,8 @@
 //!   a label `rule | name | keys | description` (text or list), a count
 //!   `candidate_pairs | pairs`, blocks `largest | largest_blocks`
 //!   `[{size, pairs, key_hash}]` and `skipped | skipped_blocks` (list or
-//!   count); `dedupe.candidate_pairs` for the total
+//!   count); `dedupe.candidate_pairs | dedupe.candidate_pairs_counted` for
+//!   the total
 //! * every other scalar of `dedupe` and `merge` (one nesting level, dotted
 //!   keys) in a figures table; `merge.golden_records` as a headline figure
 //! * `timings_ms{stage: ms}` (`ingest, normalize, dedupe, merge, write`
@@ -31,9 +32,9 @@
 //! `model.json` ([`ReportInput::model`]):
 //! * prior: `prior | lambda | probability_two_random_records_match`, or
 //!   `prior.{lambda | probability}` when `prior` is an object;
-//!   `prior_weight` if given, else log2(λ / (1 - λ))
-//! * `comparisons | model.comparisons`, each with `name | comparison |
-//!   output_column_name` and `levels | comparison_levels`, each level with
+//!   `prior_weight | prior_match_weight` if given, else log2(λ / (1 - λ))
+//! * `comparisons | model.comparisons`, each with `name | spec.name |
+//!   comparison | output_column_name` and `levels | comparison_levels`, each level with
 //!   `name | label | level`, `m | m_probability`, `u | u_probability`,
 //!   `weight | match_weight | log2_bayes_factor` (else from `bayes_factor`,
 //!   else log2(m / u)); a level named `null` or with `is_null: true` is
@@ -229,7 +230,14 @@ fn summary_section(input: &ReportInput) -> String {
         .iter()
         .filter(|&&p| f64::from(p) >= input.threshold)
         .count();
-    let candidate = uint(at(s, &["dedupe", "candidate_pairs"])).or_else(|| {
+    let candidate = uint(any(
+        s,
+        &[
+            &["dedupe", "candidate_pairs"],
+            &["dedupe", "candidate_pairs_counted"],
+        ],
+    ))
+    .or_else(|| {
         let rules = blocking_rules(s);
         (!rules.is_empty()).then(|| rules.iter().filter_map(|r| r.pairs).sum())
     });
@@ -684,8 +692,15 @@ fn model_section(model: &Value) -> String {
             ],
         ))
     };
-    let pw = num(any(model, &[&["prior_weight"], &["prior", "weight"]]))
-        .or_else(|| lambda.filter(|l| *l > 0.0 && *l < 1.0).map(prior_weight));
+    let pw = num(any(
+        model,
+        &[
+            &["prior_weight"],
+            &["prior_match_weight"],
+            &["prior", "weight"],
+        ],
+    ))
+    .or_else(|| lambda.filter(|l| *l > 0.0 && *l < 1.0).map(prior_weight));
     let _ = writeln!(
         out,
         "<p>Prior match probability &lambda; = {} (prior match weight {}): the chance that two \
@@ -706,7 +721,15 @@ fn model_section(model: &Value) -> String {
         let mut bars = Vec::new();
         for (ci, c) in comparisons.iter().enumerate() {
             let cname = text(
-                any(c, &[&["name"], &["comparison"], &["output_column_name"]]),
+                any(
+                    c,
+                    &[
+                        &["name"],
+                        &["spec", "name"],
+                        &["comparison"],
+                        &["output_column_name"],
+                    ],
+                ),
                 ", ",
             )
             .unwrap_or_else(|| format!("comparison {}", ci + 1));
@@ -782,7 +805,7 @@ fn model_section(model: &Value) -> String {
         .filter(|(k, _)| {
             !matches!(
                 k.as_str(),
-                "prior" | "lambda" | "prior_weight" | "comparisons"
+                "prior" | "lambda" | "prior_weight" | "prior_match_weight" | "comparisons"
             )
         })
         .collect();

@@ -1,9 +1,14 @@
 //! One module per subcommand. Each returns the exit status on success and
 //! an error (classified by `crate::exit`) otherwise.
 
+pub mod check;
 pub mod cluster;
 pub mod completions;
 pub mod evaluate;
+pub mod explain;
+pub mod forget;
+pub mod init;
+pub mod profile;
 pub mod run;
 pub mod train;
 

@@ -15,7 +15,13 @@ fn f1_of(config: &str, truth: &str) -> (f64, f64, f64) {
     let out = tmp.path().join("out");
     let o = cim(&["run", config, "--output", out.to_str().unwrap(), "-q"]);
     assert_code(&o, 0);
-    let o = cim(&["evaluate", out.to_str().unwrap(), "--truth", truth, "--json"]);
+    let o = cim(&[
+        "evaluate",
+        out.to_str().unwrap(),
+        "--truth",
+        truth,
+        "--json",
+    ]);
     assert_code(&o, 0);
     let eval: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     let m = &eval["pairwise"];
@@ -27,11 +33,7 @@ fn f1_of(config: &str, truth: &str) -> (f64, f64, f64) {
 fn dev_sets_reach_their_accuracy_floors_with_default_settings() {
     // Floors sit a little under what we measure, so a real regression fails
     // while noise from a changed default does not.
-    let cases = [
-        ("febrl1", 0.98),
-        ("febrl2", 0.98),
-        ("fake_1000", 0.90),
-    ];
+    let cases = [("febrl1", 0.98), ("febrl2", 0.98), ("fake_1000", 0.90)];
     let mut failures = Vec::new();
     for (name, floor) in cases {
         let (p, r, f1) = f1_of(

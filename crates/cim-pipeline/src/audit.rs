@@ -1,0 +1,231 @@
+//! Audit views of dedupe decisions: match-weight waterfalls with record
+//! values (masked unless PII may be shown), shared by the run report
+//! (`report.html`) and `cim explain`.
+
+use arrow::record_batch::RecordBatch;
+use cim_audit::{Waterfall, WaterfallRow};
+use cim_dedupe::{ComparisonKind, ComparisonSpec, DedupeResult, Explanation};
+use cim_schema::CanonicalField;
+use cim_schema::batch::{opt_str, str_col};
+
+use crate::PipelineError;
+use crate::summary::RunSummary;
+
+/// Borderline pairs sampled for the report.
+const BORDERLINE_PAIRS: usize = 10;
+
+/// Term-frequency adjustments smaller than this (bits) are not shown as a
+/// row of their own: f32 rounding of stored weights, not an adjustment.
+const TF_EPSILON: f64 = 1e-4;
+
+/// Finds the batch and local row of a global row.
+fn locate(records: &[RecordBatch], mut row: usize) -> Option<(&RecordBatch, usize)> {
+    for b in records {
+        if row < b.num_rows() {
+            return Some((b, row));
+        }
+        row -= b.num_rows();
+    }
+    None
+}
+
+/// The fields whose values are shown for a comparison: a name part shows
+/// only its own part (the second field is just its swap partner).
+fn shown_fields(spec: &ComparisonSpec) -> &[CanonicalField] {
+    match spec.kind {
+        ComparisonKind::Name if !spec.fields.is_empty() => &spec.fields[..1],
+        _ => &spec.fields,
+    }
+}
+
+/// The normalised value(s) a comparison reads for one record, masked
+/// unless `show_pii`; several fields are joined with ` / `. `None` when
+/// every field is null.
+pub fn comparison_value(
+    records: &[RecordBatch],
+    row: usize,
+    fields: &[CanonicalField],
+    show_pii: bool,
+) -> Result<Option<String>, PipelineError> {
+    let Some((batch, i)) = locate(records, row) else {
+        return Err(PipelineError::Internal(format!(
+            "row {row} is outside the records"
+        )));
+    };
+    let mut parts = Vec::with_capacity(fields.len());
+    let mut any = false;
+    for &f in fields {
+        let v = opt_str(str_col(batch, f.name())?, i);
+        any |= v.is_some();
+        parts.push(match v {
+            Some(v) if show_pii => v.to_owned(),
+            Some(v) => cim_normalize::mask(f, v),
+            None => "-".to_owned(),
+        });
+    }
+    Ok(any.then(|| parts.join(" / ")))
+}
+
+/// Pushes one comparison's rows: its level, then its term-frequency
+/// adjustment (when there is one) as a row of its own, so that the rows'
+/// weights still add up to the total.
+#[allow(clippy::too_many_arguments)]
+fn push_rows(
+    rows: &mut Vec<WaterfallRow>,
+    comparison: &str,
+    level: &str,
+    values: (Option<String>, Option<String>),
+    m: f64,
+    u: f64,
+    level_weight: f64,
+    tf: f64,
+) {
+    rows.push(WaterfallRow {
+        comparison: comparison.to_owned(),
+        level: level.to_owned(),
+        value_l: values.0,
+        value_r: values.1,
+        m: Some(m),
+        u: Some(u),
+        weight: level_weight,
+    });
+    if tf.abs() > TF_EPSILON {
+        rows.push(WaterfallRow {
+            comparison: format!("{comparison} (term frequency)"),
+            level: "tf_adjustment".to_owned(),
+            // Empty rather than null: the row has no values of its own.
+            value_l: Some(String::new()),
+            value_r: Some(String::new()),
+            m: None,
+            u: None,
+            weight: tf,
+        });
+    }
+}
+
+/// Maps an [`Explanation`] to a [`Waterfall`], reading each comparison's
+/// values from `records` (the rows the explanation was made on).
+pub fn explanation_waterfall(
+    records: &[RecordBatch],
+    e: &Explanation,
+    specs: &[ComparisonSpec],
+    show_pii: bool,
+) -> Result<Waterfall, PipelineError> {
+    let mut rows = Vec::with_capacity(e.steps.len() + 2);
+    for (c, step) in e.steps.iter().enumerate() {
+        let fields = specs.get(c).map_or(&step.fields[..], shown_fields);
+        let values = (
+            comparison_value(records, e.row_l, fields, show_pii)?,
+            comparison_value(records, e.row_r, fields, show_pii)?,
+        );
+        push_rows(
+            &mut rows,
+            &step.comparison,
+            &step.level,
+            values,
+            step.m,
+            step.u,
+            step.level_weight,
+            step.tf_adjustment,
+        );
+    }
+    Ok(Waterfall {
+        record_id_l: e.record_id_l.clone(),
+        record_id_r: e.record_id_r.clone(),
+        prior_weight: e.prior_match_weight,
+        rows,
+        threshold: e.match_threshold,
+    })
+}
+
+/// The waterfall of scored pair `i`, from the stored levels and weights
+/// (no re-comparison: the report samples pairs of the run just made).
+fn pair_waterfall(
+    records: &[RecordBatch],
+    ids: &[&str],
+    result: &DedupeResult,
+    threshold: f64,
+    i: usize,
+    show_pii: bool,
+) -> Result<Waterfall, PipelineError> {
+    let p = &result.pairs;
+    let nc = p.comparisons.len();
+    let (a, b) = (p.left[i] as usize, p.right[i] as usize);
+    let mut rows = Vec::with_capacity(nc + 2);
+    for (c, cm) in result.model.comparisons.iter().enumerate().take(nc) {
+        let code = p.level(i, c) as usize;
+        let Some(lp) = cm.levels.get(code) else {
+            continue;
+        };
+        let fields = shown_fields(&cm.spec);
+        let values = (
+            comparison_value(records, a, fields, show_pii)?,
+            comparison_value(records, b, fields, show_pii)?,
+        );
+        let w = f64::from(p.weights[i * nc + c]);
+        push_rows(
+            &mut rows,
+            &cm.spec.name,
+            &lp.name,
+            values,
+            lp.m,
+            lp.u,
+            lp.match_weight,
+            w - lp.match_weight,
+        );
+    }
+    Ok(Waterfall {
+        record_id_l: ids.get(a).copied().unwrap_or_default().to_owned(),
+        record_id_r: ids.get(b).copied().unwrap_or_default().to_owned(),
+        prior_weight: result.model.prior_match_weight,
+        rows,
+        threshold,
+    })
+}
+
+/// Renders `report.html` for a finished run: summary, model, the
+/// probability histogram, cluster sizes and ~10 borderline pairs with
+/// masked values.
+pub(crate) fn report_html(
+    summary: &RunSummary,
+    result: &DedupeResult,
+    records: &[RecordBatch],
+    threshold: f64,
+) -> Result<String, PipelineError> {
+    let internal = |e: serde_json::Error| PipelineError::Internal(e.to_string());
+    let summary_json = serde_json::to_value(summary).map_err(internal)?;
+    let model_json = serde_json::to_value(&result.model).map_err(internal)?;
+    let probabilities: Vec<f32> = result
+        .pairs
+        .match_probability
+        .iter()
+        .map(|&p| p as f32)
+        .collect();
+    let n_clusters = result
+        .cluster_of_row
+        .iter()
+        .max()
+        .map_or(0, |&m| m as usize + 1);
+    let mut cluster_sizes = vec![0u32; n_clusters];
+    for &c in &result.cluster_of_row {
+        cluster_sizes[c as usize] += 1;
+    }
+    let mut ids: Vec<&str> = Vec::new();
+    for b in records {
+        let col = str_col(b, cim_schema::col::RECORD_ID)?;
+        ids.extend((0..b.num_rows()).map(|i| col.value(i)));
+    }
+    let borderline = cim_audit::borderline_sample(&probabilities, threshold, BORDERLINE_PAIRS)
+        .into_iter()
+        .map(|i| pair_waterfall(records, &ids, result, threshold, i, false))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(cim_audit::render_report(&cim_audit::ReportInput {
+        summary: &summary_json,
+        model: &model_json,
+        probabilities: &probabilities,
+        cluster_sizes: &cluster_sizes,
+        borderline: &borderline,
+        show_pii: false,
+        threshold,
+    }))
+}
