@@ -47,6 +47,9 @@ pub enum Command {
     /// mapping, normalised sample rows, quarantine on a sample, blocking
     /// pair counts. Exit 0 when a run would proceed, 1 when not.
     Check(CheckArgs),
+    /// Print the config reference (docs/CONFIG.md) as Markdown.
+    #[command(hide = true)]
+    ConfigReference,
     /// Read and normalise every source, train the matching model and write
     /// it as JSON, without producing outputs. Reuse it with `cim run --model`.
     Train(TrainArgs),

@@ -28,6 +28,7 @@ fn main() -> ExitCode {
         Command::Run(a) => commands::run::run(a, &cli.global),
         Command::Init(a) => commands::init::init(a, &cli.global),
         Command::Check(a) => commands::check::check(a, &cli.global),
+        Command::ConfigReference => commands::check::config_reference(),
         Command::Train(a) => commands::train::train(a, &cli.global),
         Command::Cluster(a) => commands::cluster::cluster(a, &cli.global),
         Command::Evaluate(a) => commands::evaluate::evaluate(a, &cli.global),

@@ -59,10 +59,13 @@ struct Walker<'a> {
     enums: Vec<String>,
 }
 
+/// One Markdown table cell: one line, rustdoc links reduced to code.
 fn one_line(s: &str) -> String {
     s.split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
+        .replace("[`", "`")
+        .replace("`]", "`")
         .replace('|', "\\|")
 }
 
@@ -72,6 +75,11 @@ impl<'a> Walker<'a> {
         if let Some(r) = v.get("$ref").and_then(Value::as_str) {
             let name = r.rsplit('/').next().unwrap_or(r).to_owned();
             if let Some(d) = self.defs.get(&name) {
+                // A newtype over another type (`DeterministicRule`) is a
+                // reference to a reference.
+                if d.get("$ref").is_some() && d.get("properties").is_none() {
+                    return self.resolve(d);
+                }
                 return (Some(name), d);
             }
         }
@@ -284,7 +292,7 @@ fn enum_inline(t: &Value) -> String {
 fn render_default(v: &Value) -> String {
     match v {
         Value::Null => "none".to_owned(),
-        Value::String(s) => format!("`\"{s}\"`"),
+        Value::String(_) => format!("`{v}`"),
         Value::Array(a) if a.is_empty() => "`[]`".to_owned(),
         Value::Object(o) if o.is_empty() => "`{}`".to_owned(),
         other => format!("`{}`", other.to_string().replace('|', "\\|")),

@@ -92,6 +92,11 @@ pub fn run(
         let result = cim_dedupe::dedupe(&ingested.records, &c.dedupe, model.as_ref())?;
         let dedupe_ms = t.elapsed().as_millis() as u64;
         progress.finish("dedupe");
+        // Skipped blocks and rules change what was compared: say so (keys
+        // appear as hashes only, never values).
+        for w in &result.report.warnings {
+            tracing::warn!("matching: {w}");
+        }
 
         progress.start("merge", None);
         let t = Instant::now();

@@ -1,5 +1,5 @@
 //! `cim check CONFIG [--json]`: would a run proceed? Reads a sample of
-//! every source, writes nothing.
+//! every source, writes nothing. Also the hidden `cim config-reference`.
 
 use std::fmt::Write as _;
 
@@ -88,4 +88,10 @@ fn render(r: &cim_pipeline::CheckReport, config: &str) -> String {
         }
     );
     o
+}
+
+/// Prints the config reference (Markdown), as committed in docs/CONFIG.md.
+pub fn config_reference() -> anyhow::Result<ExitStatus> {
+    print!("{}", cim_config::config_reference_markdown());
+    Ok(ExitStatus::Success)
 }

@@ -467,12 +467,25 @@ fn limits_fail_clearly_or_quarantine() {
     assert_eq!(summary["rows"]["quarantined_by_reason"]["field_too_large"], 1, "{summary:#}");
     assert_eq!(summary["rows"]["accepted"], 60);
 
-    // The pair budget: a block over it stops the run with a message naming
-    // the setting, exit 1, previous outputs intact.
+    // The pair budget: a default blocking rule over it is left out with a
+    // warning on stderr (keys as hashes, no values)...
+    let o = cim(&[
+        "run",
+        s(&cfg("[dedupe]\nmax_pairs_per_rule = 100\n")),
+        "--output",
+        s(&out),
+        "-q",
+    ]);
+    assert_code(&o, 0);
+    let err = stderr(&o);
+    assert!(err.contains("WARN") && err.contains("max_pairs_per_rule 100"), "{err}");
+    assert!(!err.contains("Jan") && !err.contains("Doe"), "no values: {err}");
+    // ...a rule the user wrote stops the run with a message naming the
+    // setting, exit 1, previous outputs intact.
     let before = read(&out, "master.parquet");
     let o = cim(&[
         "run",
-        s(&cfg("[dedupe]\nmax_pairs_per_rule = 100\nmax_block_size = 1000\n")),
+        s(&cfg("[dedupe]\nmax_pairs_per_rule = 100\nblocking_rules = [[\"family_phonetic\", \"birth_year\"]]\n")),
         "--output",
         s(&out),
         "-q",
