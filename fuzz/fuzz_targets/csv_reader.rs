@@ -21,5 +21,10 @@ fuzz_target!(|data: &[u8]| {
         ],
     );
     // Without a header too: the first line becomes the header.
-    common::read_all("raw.csv", Format::Csv, data, &[(CanonicalField::Email, "email")]);
+    common::read_all(
+        "raw.csv",
+        Format::Csv,
+        data,
+        &[(CanonicalField::Email, "email")],
+    );
 });

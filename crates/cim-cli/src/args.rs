@@ -205,7 +205,11 @@ pub struct ForgetArgs {
     #[arg(value_name = "OUTPUT", value_hint = clap::ValueHint::DirPath)]
     pub output: PathBuf,
     /// Golden id of a customer to forget (repeatable).
-    #[arg(long = "golden-id", value_name = "ID", required_unless_present = "record_ids")]
+    #[arg(
+        long = "golden-id",
+        value_name = "ID",
+        required_unless_present = "record_ids"
+    )]
     pub golden_ids: Vec<String>,
     /// Record id (`crm:10042`): forget the whole customer it belongs to
     /// (repeatable).

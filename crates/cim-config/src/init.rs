@@ -152,7 +152,10 @@ fn date_parts(v: &str) -> Option<(u32, u32, u32)> {
     let date = date.trim_end_matches('日');
     let parts: Vec<&str> = date.split(['/', '-', '.', '年', '月']).collect();
     if parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.len() <= 4) {
-        let n: Vec<u32> = parts.iter().map(|p| p.parse().ok()).collect::<Option<_>>()?;
+        let n: Vec<u32> = parts
+            .iter()
+            .map(|p| p.parse().ok())
+            .collect::<Option<_>>()?;
         return Some((n[0], n[1], n[2]));
     }
     if date.len() == 8 && date.chars().all(|c| c.is_ascii_digit()) {
@@ -197,7 +200,8 @@ fn uk_postcode(t: &str) -> bool {
         && parts[1].len() == 3
         && parts[0].starts_with(|c: char| c.is_ascii_uppercase())
         && parts[1].starts_with(|c: char| c.is_ascii_digit())
-        && t.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == ' ')
+        && t.chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == ' ')
 }
 
 /// The dominant content of a column (at least 80 % of its values) and that
@@ -251,9 +255,17 @@ fn guess_column(col: &ColumnSample) -> Guess {
     let named = by_name(&col.name);
     if named == Some(CanonicalField::SourceKey) && !col.values.is_empty() {
         // A key is judged by uniqueness, not by what its digits resemble.
-        let distinct = col.values.iter().collect::<std::collections::HashSet<_>>().len();
+        let distinct = col
+            .values
+            .iter()
+            .collect::<std::collections::HashSet<_>>()
+            .len();
         let pct = (100.0 * distinct as f64 / col.values.len() as f64).round();
-        let confidence = if distinct == col.values.len() { 0.95 } else { 0.7 };
+        let confidence = if distinct == col.values.len() {
+            0.95
+        } else {
+            0.7
+        };
         return Guess {
             column: col.name.clone(),
             field: named,
@@ -278,7 +290,11 @@ fn guess_column(col: &ColumnSample) -> Guess {
                     f.name()
                 ),
             ),
-            None => (Some(f), 0.5, format!("name only; values look like {}", content_name(c))),
+            None => (
+                Some(f),
+                0.5,
+                format!("name only; values look like {}", content_name(c)),
+            ),
         },
         (None, c) => match content_field(c) {
             Some(cf) => (
@@ -573,8 +589,16 @@ mod tests {
             ("手机", &["13800138000"], Some(CanonicalField::Phone)),
             ("First Name", &["John"], Some(CanonicalField::GivenName)),
             ("address.zip", &["94103"], Some(CanonicalField::Postcode)),
-            ("contact", &["a@b.com", "c@d.org"], Some(CanonicalField::Email)),
-            ("x1", &["+86 138 0013 8000", "13912345678"], Some(CanonicalField::Phone)),
+            (
+                "contact",
+                &["a@b.com", "c@d.org"],
+                Some(CanonicalField::Email),
+            ),
+            (
+                "x1",
+                &["+86 138 0013 8000", "13912345678"],
+                Some(CanonicalField::Phone),
+            ),
             ("newsletter", &["true", "false"], None),
         ];
         for (name, values, want) in cases {

@@ -11,9 +11,9 @@
 //! stage crates' own; this crate only assembles and validates them. It is the
 //! only crate that knows TOML.
 
+mod error;
 pub mod init;
 mod reference;
-mod error;
 mod source;
 mod validate;
 

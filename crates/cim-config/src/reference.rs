@@ -48,7 +48,8 @@ pub fn config_reference_markdown() -> String {
     w.out.push_str(
         "\n## Example\n\nThe demo pipeline (`fixtures/demo/pipeline.toml`):\n\n```toml\n",
     );
-    w.out.push_str(include_str!("../../../fixtures/demo/pipeline.toml"));
+    w.out
+        .push_str(include_str!("../../../fixtures/demo/pipeline.toml"));
     w.out.push_str("```\n");
     w.out
 }
@@ -130,7 +131,11 @@ impl<'a> Walker<'a> {
                 return format!("{} ([values](#{}))", enum_inline(t), name.to_lowercase());
             }
         }
-        if let Some(alts) = t.get("anyOf").or_else(|| t.get("oneOf")).and_then(Value::as_array) {
+        if let Some(alts) = t
+            .get("anyOf")
+            .or_else(|| t.get("oneOf"))
+            .and_then(Value::as_array)
+        {
             let parts: Vec<String> = alts
                 .iter()
                 .filter(|a| a.get("type").and_then(Value::as_str) != Some("null"))
@@ -138,7 +143,11 @@ impl<'a> Walker<'a> {
                 .collect();
             let nullable = alts.len() > parts.len();
             let joined = parts.join(" or ");
-            return if nullable { format!("{joined} (optional)") } else { joined };
+            return if nullable {
+                format!("{joined} (optional)")
+            } else {
+                joined
+            };
         }
         if t.get("enum").is_some() || t.get("const").is_some() {
             return enum_inline(t);
@@ -172,7 +181,11 @@ impl<'a> Walker<'a> {
             },
             other => other.to_owned(),
         };
-        if nullable { format!("{s} (optional)") } else { s }
+        if nullable {
+            format!("{s} (optional)")
+        } else {
+            s
+        }
     }
 
     fn section(&mut self, path: &str, title: &str, schema: &'a Value) {
@@ -248,7 +261,12 @@ impl<'a> Walker<'a> {
             let values: Vec<String> = alt
                 .get("const")
                 .into_iter()
-                .chain(alt.get("enum").and_then(Value::as_array).into_iter().flatten())
+                .chain(
+                    alt.get("enum")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten(),
+                )
                 .map(render_default)
                 .collect();
             let desc = alt
@@ -270,14 +288,29 @@ fn enum_inline(t: &Value) -> String {
     if let Some(c) = t.get("const") {
         values.push(render_default(c));
     }
-    for v in t.get("enum").and_then(Value::as_array).into_iter().flatten() {
+    for v in t
+        .get("enum")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         values.push(render_default(v));
     }
-    for alt in t.get("oneOf").and_then(Value::as_array).into_iter().flatten() {
+    for alt in t
+        .get("oneOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         if let Some(c) = alt.get("const") {
             values.push(render_default(c));
         }
-        for v in alt.get("enum").and_then(Value::as_array).into_iter().flatten() {
+        for v in alt
+            .get("enum")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             values.push(render_default(v));
         }
     }

@@ -183,7 +183,8 @@ fn glob_reaches(src: &Path, src_dir: &Path, out: &Path) -> bool {
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect();
     rest.len() == outs.len() + 1
-        && outs.iter().zip(&rest).all(|(o, p)| {
-            glob::Pattern::new(p).map_or(true, |p| p.matches(o))
-        })
+        && outs
+            .iter()
+            .zip(&rest)
+            .all(|(o, p)| glob::Pattern::new(p).map_or(true, |p| p.matches(o)))
 }

@@ -116,6 +116,24 @@ pub fn explain(
             running_total: running,
         });
     }
+    let levels: Vec<u8> = steps.iter().map(|s| s.level_code).collect();
+    if scorer.conflicts(&levels) && running > pipeline::CONFLICT_CAP {
+        // Shown as its own step so the weights still add up to the total.
+        let adjustment = pipeline::CONFLICT_CAP - running;
+        running = pipeline::CONFLICT_CAP;
+        steps.push(ComparisonStep {
+            comparison: "person_conflict_guard".into(),
+            fields: Vec::new(),
+            level: "given names differ, no shared identifier".into(),
+            level_code: 0,
+            m: 1.0,
+            u: 1.0,
+            level_weight: 0.0,
+            tf_adjustment: adjustment,
+            weight: adjustment,
+            running_total: running,
+        });
+    }
     let deterministic_rule = scorer.deterministic(a, b).map(|i| det[i].to_string());
     let match_probability = if deterministic_rule.is_some() {
         1.0

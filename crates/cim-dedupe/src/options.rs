@@ -358,6 +358,16 @@ pub struct DedupeOptions {
     pub fixed: Vec<FixedParam>,
     /// Clustering. Default: see [`ClusteringOptions`].
     pub clustering: ClusteringOptions,
+    /// Person-conflict guard: a pair whose given names are both present and
+    /// clearly different (`given_name` at its `else` level: not equal, not a
+    /// nickname, initial, swap or close spelling) is capped at match weight 0
+    /// (probability 0.5, below any sensible threshold) unless a person-level
+    /// identifier (email or national id) agrees exactly, however much
+    /// household evidence (shared phone, address, postcode, birth date of
+    /// twins) it has. Fellegi-Sunter treats those household fields as
+    /// independent and would otherwise merge family members. Deterministic
+    /// rules still apply. Default: `true`.
+    pub person_conflict_guard: bool,
 }
 
 impl Default for DedupeOptions {
@@ -381,6 +391,7 @@ impl Default for DedupeOptions {
             deterministic_rules: Vec::new(),
             fixed: Vec::new(),
             clustering: ClusteringOptions::default(),
+            person_conflict_guard: true,
         }
     }
 }

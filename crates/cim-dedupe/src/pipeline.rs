@@ -576,7 +576,23 @@ pub(crate) struct Scorer<'a> {
     pub prior_weight: f64,
     pub tf_max: f64,
     pub det: Vec<BlockingRule>,
+    /// The person-conflict guard, when on and a `given_name` comparison
+    /// exists.
+    pub conflict: Option<Conflict>,
 }
+
+/// Levels that make up a person conflict: `given` = `(comparison, else
+/// level)` of the given name; `identities` = `(comparison, exact level)` of
+/// person-level identifiers (email, national id) whose agreement overrides
+/// the guard.
+#[derive(Debug, Clone)]
+pub(crate) struct Conflict {
+    given: (usize, u8),
+    identities: Vec<(usize, u8)>,
+}
+
+/// Match weight at which the person-conflict guard caps a pair.
+pub(crate) const CONFLICT_CAP: f64 = 0.0;
 
 impl<'a> Scorer<'a> {
     pub(crate) fn new(
@@ -603,7 +619,33 @@ impl<'a> Scorer<'a> {
             prior_weight: model.prior_match_weight,
             tf_max: opts.tf_max_adjustment,
             det,
+            conflict: if opts.person_conflict_guard {
+                let level_of = |name: &str, level: &str| {
+                    comps.iter().enumerate().find_map(|(i, c)| {
+                        let l = c.level_names.iter().position(|n| n == level)?;
+                        (c.name == name).then_some((i, l as u8))
+                    })
+                };
+                level_of("given_name", "else").map(|given| Conflict {
+                    given,
+                    identities: [level_of("email", "exact"), level_of("national_id", "exact")]
+                        .into_iter()
+                        .flatten()
+                        .collect(),
+                })
+            } else {
+                None
+            },
         }
+    }
+
+    /// Whether the levels show two different people (see
+    /// [`crate::DedupeOptions::person_conflict_guard`]).
+    #[inline]
+    pub(crate) fn conflicts(&self, levels: &[u8]) -> bool {
+        self.conflict.as_ref().is_some_and(|g| {
+            levels[g.given.0] == g.given.1 && !g.identities.iter().any(|&(c, l)| levels[c] == l)
+        })
     }
 
     /// Term-frequency adjustment (bits) of comparison `c` at `level`:
@@ -637,6 +679,9 @@ impl<'a> Scorer<'a> {
             out[c] = w as f32;
             total += w;
         }
+        if self.conflicts(levels) {
+            total = total.min(CONFLICT_CAP);
+        }
         total
     }
 
@@ -660,6 +705,9 @@ impl<'a> Scorer<'a> {
         let mut weight = self.weigh(&lv, a, b, &mut w);
         if even_prior {
             weight -= self.prior_weight;
+            if self.conflicts(&lv) {
+                weight = weight.min(CONFLICT_CAP);
+            }
         }
         crate::model::probability(weight)
     }

@@ -246,8 +246,7 @@ pub fn forget(dir: &Path, req: &ForgetRequest) -> Result<ErasureEntry, PipelineE
     } else {
         Vec::new()
     };
-    serde_json::to_writer(&mut log, &entry)
-        .map_err(|e| PipelineError::Internal(e.to_string()))?;
+    serde_json::to_writer(&mut log, &entry).map_err(|e| PipelineError::Internal(e.to_string()))?;
     log.write_all(b"\n").expect("writing to a Vec");
     writer.write_bytes(ERASURE_LOG, &log)?;
     writer.commit()?;

@@ -160,7 +160,10 @@ fn read_options(dir: &Path) -> anyhow::Result<DedupeOptions> {
         path.display()
     );
     let mut opts = DedupeOptions::default();
-    if let Some(t) = run.pointer("/dedupe/match_threshold").and_then(|v| v.as_f64()) {
+    if let Some(t) = run
+        .pointer("/dedupe/match_threshold")
+        .and_then(|v| v.as_f64())
+    {
         opts.match_threshold = t;
     }
     Ok(opts)

@@ -189,10 +189,9 @@ fn read_values(
             b.column_by_name(col)
                 .and_then(|a| a.as_any().downcast_ref::<StringArray>().cloned())
         };
-        let (Some(firsts), Some(extras)) = (
-            downcast(carrier.name()),
-            downcast(cim_schema::col::EXTRA),
-        ) else {
+        let (Some(firsts), Some(extras)) =
+            (downcast(carrier.name()), downcast(cim_schema::col::EXTRA))
+        else {
             anyhow::bail!("unexpected raw batch layout");
         };
         for i in 0..b.num_rows() {

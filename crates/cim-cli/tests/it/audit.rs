@@ -200,7 +200,8 @@ fn explain_rejected_and_never_compared_pairs() {
     assert_weights_add_up(&j);
     let text = explain_text(a, b, &[]);
     assert!(
-        text.contains("no blocking rule produces this pair") || text.contains("produced by blocking rule"),
+        text.contains("no blocking rule produces this pair")
+            || text.contains("produced by blocking rule"),
         "{text}"
     );
     if j["blocking_rules"].as_array().unwrap().is_empty() {
@@ -228,7 +229,10 @@ fn every_run_writes_a_masked_report() {
     for (_, heading) in cim_audit::REPORT_SECTIONS {
         assert!(html.contains(heading), "section `{heading}` missing");
     }
-    assert!(html.contains("Customer values are masked"), "masked-mode statement");
+    assert!(
+        html.contains("Customer values are masked"),
+        "masked-mode statement"
+    );
     assert!(!html.contains("<script"), "no scripts");
     // Borderline pairs were sampled and explained.
     assert!(html.contains("class=\"pair\""), "borderline waterfalls");

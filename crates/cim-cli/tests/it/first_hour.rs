@@ -122,7 +122,13 @@ fn init_then_check_then_run_reaches_f1_0_9() {
     let truth = repo().join("fixtures/demo/truth.csv");
     let o = cim_in(
         tmp.path(),
-        &["evaluate", "out", "--truth", truth.to_str().unwrap(), "--json"],
+        &[
+            "evaluate",
+            "out",
+            "--truth",
+            truth.to_str().unwrap(),
+            "--json",
+        ],
     );
     assert_code(&o, 0);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
@@ -132,7 +138,11 @@ fn init_then_check_then_run_reaches_f1_0_9() {
 
 /// `v[section][key]`, searching one level of nesting for `section`.
 fn find_number(v: &serde_json::Value, section: &str, key: &str) -> Option<f64> {
-    if let Some(x) = v.get(section).and_then(|s| s.get(key)).and_then(|x| x.as_f64()) {
+    if let Some(x) = v
+        .get(section)
+        .and_then(|s| s.get(key))
+        .and_then(|x| x.as_f64())
+    {
         return Some(x);
     }
     v.as_object()?
@@ -151,7 +161,10 @@ fn init_on_a_chinese_gbk_file() {
     let (bytes, _, bad) = encoding_rs::GBK.encode(text);
     assert!(!bad);
     std::fs::write(tmp.path().join("members_2024.csv"), &bytes).unwrap();
-    let o = cim_in(tmp.path(), &["init", "members_2024.csv", "-o", "cfg.toml", "-q"]);
+    let o = cim_in(
+        tmp.path(),
+        &["init", "members_2024.csv", "-o", "cfg.toml", "-q"],
+    );
     assert_code(&o, 0);
     let cfg = std::fs::read_to_string(tmp.path().join("cfg.toml")).unwrap();
     assert_snapshot("init_gbk.toml", &cfg);
@@ -186,7 +199,10 @@ fn check_on_the_demo_config() {
     assert_code(&o, 0);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["proceed"], true);
-    assert_eq!(v["sources"][2]["quarantined_by_reason"]["invalid_encoding"], 1);
+    assert_eq!(
+        v["sources"][2]["quarantined_by_reason"]["invalid_encoding"],
+        1
+    );
     assert!(v["blocking"].as_array().is_some_and(|b| !b.is_empty()));
     // Nothing written.
     let o = cim(&["check", "fixtures/demo/pipeline.toml", "-q", "--show-pii"]);
@@ -204,8 +220,15 @@ fn check_fails_when_a_run_would_not_proceed() {
     std::fs::write(&path, text).unwrap();
     let o = cim_in(tmp.path(), &["check", "pipeline.toml", "-q"]);
     assert_code(&o, 1);
-    assert!(stdout(&o).contains("problem: source `crm`"), "{}", stdout(&o));
-    assert!(!tmp.path().join("out").exists(), "check must not write outputs");
+    assert!(
+        stdout(&o).contains("problem: source `crm`"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        !tmp.path().join("out").exists(),
+        "check must not write outputs"
+    );
 }
 
 /// Subcommands listed by `cim --help`.
@@ -241,25 +264,72 @@ fn help_of_every_command() {
 #[test]
 fn config_error_messages() {
     let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(tmp.path().join("crm.csv"), "Email,Name\na@example.com,Ann\n").unwrap();
-    let base = "[[sources]]\nname = \"crm\"\npath = \"crm.csv\"\n[sources.columns]\nemail = \"Email\"\n";
+    std::fs::write(
+        tmp.path().join("crm.csv"),
+        "Email,Name\na@example.com,Ann\n",
+    )
+    .unwrap();
+    let base =
+        "[[sources]]\nname = \"crm\"\npath = \"crm.csv\"\n[sources.columns]\nemail = \"Email\"\n";
     let cases: Vec<(&str, String)> = vec![
-        ("missing path", "[[sources]]\nname = \"crm\"\n[sources.columns]\nemail = \"Email\"\n".into()),
-        ("misspelt output key", format!("{base}[output]\ndri = \"x\"\n")),
+        (
+            "missing path",
+            "[[sources]]\nname = \"crm\"\n[sources.columns]\nemail = \"Email\"\n".into(),
+        ),
+        (
+            "misspelt output key",
+            format!("{base}[output]\ndri = \"x\"\n"),
+        ),
         ("misspelt field", base.replace("email =", "emial =")),
-        ("ratio above 1", format!("{base}[run]\nmax_quarantine_ratio = 2.0\n")),
-        ("missing source file", base.replace("crm.csv", "missing.csv")),
+        (
+            "ratio above 1",
+            format!("{base}[run]\nmax_quarantine_ratio = 2.0\n"),
+        ),
+        (
+            "missing source file",
+            base.replace("crm.csv", "missing.csv"),
+        ),
         ("unknown column", base.replace("\"Email\"", "\"Mail\"")),
         ("sources not a table", "sources = 3\n".into()),
         ("no sources", "[run]\nthreads = 1\n".into()),
-        ("bad source name", base.replace("name = \"crm\"", "name = \"c r m\"")),
-        ("bad phone region", base.replace("path = \"crm.csv\"\n", "path = \"crm.csv\"\nphone_region = \"china\"\n")),
-        ("bad date order", base.replace("path = \"crm.csv\"\n", "path = \"crm.csv\"\ndate_order = \"dym\"\n")),
-        ("bad encoding", base.replace("path = \"crm.csv\"\n", "path = \"crm.csv\"\nencoding = \"klingon\"\n")),
-        ("bad blocking key", format!("{base}[dedupe]\nblocking_rules = [[\"emali\"]]\n")),
-        ("output is the source directory", format!("{base}[output]\ndir = \".\"\n")),
+        (
+            "bad source name",
+            base.replace("name = \"crm\"", "name = \"c r m\""),
+        ),
+        (
+            "bad phone region",
+            base.replace(
+                "path = \"crm.csv\"\n",
+                "path = \"crm.csv\"\nphone_region = \"china\"\n",
+            ),
+        ),
+        (
+            "bad date order",
+            base.replace(
+                "path = \"crm.csv\"\n",
+                "path = \"crm.csv\"\ndate_order = \"dym\"\n",
+            ),
+        ),
+        (
+            "bad encoding",
+            base.replace(
+                "path = \"crm.csv\"\n",
+                "path = \"crm.csv\"\nencoding = \"klingon\"\n",
+            ),
+        ),
+        (
+            "bad blocking key",
+            format!("{base}[dedupe]\nblocking_rules = [[\"emali\"]]\n"),
+        ),
+        (
+            "output is the source directory",
+            format!("{base}[output]\ndir = \".\"\n"),
+        ),
         ("wrong type", format!("{base}[run]\nthreads = \"two\"\n")),
-        ("bad as_of date", format!("{base}[run]\nas_of = \"2026-13-01\"\n")),
+        (
+            "bad as_of date",
+            format!("{base}[run]\nas_of = \"2026-13-01\"\n"),
+        ),
     ];
     let tmp_str = tmp.path().canonicalize().unwrap().display().to_string();
     let mut all = String::new();

@@ -29,7 +29,13 @@ fn ids(dir: &Path, file: &str, col: &str) -> Vec<String> {
 fn forget_removes_a_customer_everywhere_and_logs_no_pii() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let o = cim(&["run", "fixtures/demo/pipeline.toml", "--output", out.to_str().unwrap(), "-q"]);
+    let o = cim(&[
+        "run",
+        "fixtures/demo/pipeline.toml",
+        "--output",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
     assert_code(&o, 0);
 
     // A customer with several member records and at least one scored pair.
@@ -40,8 +46,12 @@ fn forget_removes_a_customer_everywhere_and_logs_no_pii() {
     let golden = cw_gid
         .iter()
         .find(|g| {
-            let members: BTreeSet<&String> =
-                cw_rid.iter().zip(&cw_gid).filter(|(_, h)| h == g).map(|(r, _)| r).collect();
+            let members: BTreeSet<&String> = cw_rid
+                .iter()
+                .zip(&cw_gid)
+                .filter(|(_, h)| h == g)
+                .map(|(r, _)| r)
+                .collect();
             members.len() >= 3 && pairs_l.iter().any(|l| members.contains(l))
         })
         .expect("the demo has a customer with 3+ records")
@@ -64,9 +74,16 @@ fn forget_removes_a_customer_everywhere_and_logs_no_pii() {
     let (_, recs) = cim_output::read_parquet(&out.join("records.parquet")).unwrap();
     let mut values = Vec::new();
     for b in &recs {
-        let rid = b.column_by_name("record_id").unwrap().as_any().downcast_ref::<StringArray>().unwrap();
+        let rid = b
+            .column_by_name("record_id")
+            .unwrap()
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .unwrap();
         for col in ["email", "phone", "full_name", "family_name"] {
-            let Some(c) = b.column_by_name(col) else { continue };
+            let Some(c) = b.column_by_name(col) else {
+                continue;
+            };
             let c = c.as_any().downcast_ref::<StringArray>().unwrap();
             for i in 0..b.num_rows() {
                 if members.contains(rid.value(i)) && !c.is_null(i) && c.value(i).len() >= 4 {
@@ -97,8 +114,14 @@ fn forget_removes_a_customer_everywhere_and_logs_no_pii() {
     assert_eq!(removed["records.parquet"], members.len() as u64);
     assert_eq!(removed["pairs.parquet"], pair_rows);
 
-    assert_eq!(ids(&out, "master.parquet", "golden_id").len(), master_before - 1);
-    assert_eq!(ids(&out, "records.parquet", "record_id").len(), records_before - members.len());
+    assert_eq!(
+        ids(&out, "master.parquet", "golden_id").len(),
+        master_before - 1
+    );
+    assert_eq!(
+        ids(&out, "records.parquet", "record_id").len(),
+        records_before - members.len()
+    );
     for (file, col) in [
         ("master.parquet", "golden_id"),
         ("crosswalk.parquet", "golden_id"),
@@ -109,7 +132,10 @@ fn forget_removes_a_customer_everywhere_and_logs_no_pii() {
     ] {
         let left = ids(&out, file, col);
         assert!(!left.contains(&golden), "{file}.{col} still has {golden}");
-        assert!(!left.iter().any(|v| members.contains(v)), "{file}.{col} still has a member");
+        assert!(
+            !left.iter().any(|v| members.contains(v)),
+            "{file}.{col} still has a member"
+        );
     }
     // No file of the directory mentions the customer's values any more.
     for e in std::fs::read_dir(&out).unwrap() {
@@ -119,7 +145,11 @@ fn forget_removes_a_customer_everywhere_and_logs_no_pii() {
         }
         let text = String::from_utf8_lossy(&std::fs::read(e.path()).unwrap()).into_owned();
         for v in &values {
-            assert!(!text.contains(v.as_str()), "{:?} mentions an erased value", e.file_name());
+            assert!(
+                !text.contains(v.as_str()),
+                "{:?} mentions an erased value",
+                e.file_name()
+            );
         }
     }
 
@@ -133,10 +163,15 @@ fn forget_removes_a_customer_everywhere_and_logs_no_pii() {
 
     // run.json lists the new files with their sizes; the dir is still a
     // valid previous run: a new run (sources unchanged) brings them back.
-    let run: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("run.json")).unwrap()).unwrap();
+    let run: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("run.json")).unwrap()).unwrap();
     for o in run["outputs"].as_array().unwrap() {
         let name = o["name"].as_str().unwrap();
-        assert_eq!(std::fs::metadata(out.join(name)).unwrap().len(), o["bytes"].as_u64().unwrap(), "{name}");
+        assert_eq!(
+            std::fs::metadata(out.join(name)).unwrap().len(),
+            o["bytes"].as_u64().unwrap(),
+            "{name}"
+        );
     }
 
     // Unknown ids: exit 1, nothing changes; a second erasure appends.
@@ -148,6 +183,12 @@ fn forget_removes_a_customer_everywhere_and_logs_no_pii() {
     let other = ids(&out, "master.parquet", "golden_id")[0].clone();
     let o = cim(&["forget", out.to_str().unwrap(), "--golden-id", &other, "-q"]);
     assert_code(&o, 0);
-    assert_eq!(std::fs::read_to_string(out.join("erasures.jsonl")).unwrap().lines().count(), 2);
+    assert_eq!(
+        std::fs::read_to_string(out.join("erasures.jsonl"))
+            .unwrap()
+            .lines()
+            .count(),
+        2
+    );
     assert!(!ids(&out, "master.parquet", "golden_id").contains(&other));
 }

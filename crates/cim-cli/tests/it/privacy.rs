@@ -11,7 +11,12 @@ use crate::util::{assert_code, cim, repo, stderr};
 fn crm_values() -> Vec<String> {
     let text = std::fs::read_to_string(repo().join("fixtures/demo/crm.csv")).unwrap();
     let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().trim_start_matches('\u{feff}').split(',').collect();
+    let header: Vec<&str> = lines
+        .next()
+        .unwrap()
+        .trim_start_matches('\u{feff}')
+        .split(',')
+        .collect();
     let wanted = ["First Name", "Last Name", "Email", "Phone", "Street"];
     let idx: Vec<usize> = wanted
         .iter()
@@ -37,7 +42,10 @@ fn crm_values() -> Vec<String> {
 #[track_caller]
 fn assert_no_pii(err: &str, values: &[String]) {
     let leaked: Vec<&String> = values.iter().filter(|v| err.contains(v.as_str())).collect();
-    assert!(leaked.is_empty(), "customer values in stderr: {leaked:?}\n{err}");
+    assert!(
+        leaked.is_empty(),
+        "customer values in stderr: {leaked:?}\n{err}"
+    );
 }
 
 const CRM_SOURCE: &str = r#"
@@ -68,7 +76,13 @@ fn run_crm(dir: &Path, csv: &str) -> (std::process::Output, String) {
     let cfg = dir.join("pipeline.toml");
     std::fs::write(&cfg, CRM_SOURCE).unwrap();
     let out = dir.join("out");
-    let o = cim(&["run", cfg.to_str().unwrap(), "--output", out.to_str().unwrap(), "-vv"]);
+    let o = cim(&[
+        "run",
+        cfg.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+        "-vv",
+    ]);
     let err = stderr(&o);
     (o, err)
 }
@@ -138,7 +152,13 @@ fn malformed_inputs_raise_errors_without_customer_values() {
     std::fs::write(tmp.path().join("crm.csv"), &bytes).unwrap();
     let cfg = tmp.path().join("pipeline.toml");
     let out = tmp.path().join("out");
-    let o = cim(&["run", cfg.to_str().unwrap(), "--output", out.to_str().unwrap(), "-vv"]);
+    let o = cim(&[
+        "run",
+        cfg.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+        "-vv",
+    ]);
     let err = stderr(&o);
     assert!(err.contains("crm"), "{err}");
     assert_no_pii(&err, &values);

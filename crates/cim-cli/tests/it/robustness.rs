@@ -12,7 +12,13 @@ use cim_schema::CanonicalField;
 use proptest::prelude::*;
 
 /// Reads `bytes` as one source file; checks conservation when it opens.
-fn read_all(dir: &Path, name: &str, format: Format, bytes: &[u8], columns: &[(CanonicalField, &str)]) {
+fn read_all(
+    dir: &Path,
+    name: &str,
+    format: Format,
+    bytes: &[u8],
+    columns: &[(CanonicalField, &str)],
+) {
     let path = dir.join(name);
     std::fs::write(&path, bytes).unwrap();
     let opts = SourceOptions {
