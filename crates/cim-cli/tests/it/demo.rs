@@ -66,8 +66,10 @@ fn demo_run_merges_known_duplicates_and_accounts_for_every_row() {
         "{eval:#}"
     );
     assert!(r >= 0.95, "known duplicates must be merged: recall {r}");
+    // 0.93 without the person-conflict guard (twins and family members
+    // merged through a shared phone and address), 0.99 with it.
     assert!(
-        p >= 0.90,
+        p >= 0.97,
         "known distinct customers must stay apart: precision {p}"
     );
 
