@@ -9,7 +9,9 @@ use cim_schema::{CanonicalField, MatchKey};
 use serde::{Deserialize, Serialize};
 
 /// Which record pairs are eligible, by the `source` column.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum LinkType {
     /// Only pairs of records from the same source.
@@ -160,7 +162,9 @@ pub struct FixedParam {
 
 /// What a comparison computes; decides its levels (strongest first; level
 /// code 0 is always `null`, the last is always `else`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ComparisonKind {
     /// One name part (`fields[0]`), with `fields[1]` (optional) as the part
@@ -233,7 +237,9 @@ pub struct ComparisonSpec {
 }
 
 /// How clusters are formed from scored pairs.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ClusteringMethod {
     /// Connected components over pairs at or above the threshold. Fast, but
@@ -249,7 +255,9 @@ pub enum ClusteringMethod {
 }
 
 /// The per-pair score averaged by `average_linkage`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum LinkScore {
     /// The pair's match probability (prior included): pairs that share
@@ -294,7 +302,9 @@ impl Default for ClusteringOptions {
 }
 
 /// How m probabilities are estimated by EM.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum TrainingMode {
     /// One EM session per blocking rule over the pairs that rule produces,

@@ -101,7 +101,9 @@ impl SourceOptions {
 }
 
 /// Input file format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Format {
     /// Decide per file by extension (`csv tsv txt` -> CSV, `jsonl ndjson
@@ -202,7 +204,9 @@ impl From<&str> for ColumnSource {
 
 /// Policy for rows sharing a source key within one source, applied by
 /// [`crate::resolve_duplicate_keys`] after normalisation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum DuplicateKeyPolicy {
     /// Keep the row with the greatest `updated_at`; on a tie (or when it is

@@ -9,12 +9,13 @@ pub enum PipelineError {
     #[error(transparent)]
     Config(#[from] cim_config::ConfigError),
     /// A source cannot be read (missing file, empty file, missing column...).
-    #[error("source `{source_name}`: {error}")]
+    // Ingest errors already name the source, file and column; repeating
+    // them (or chaining them as a source) printed the message twice.
+    #[error("{error}")]
     Ingest {
         /// The source's name.
         source_name: String,
         /// What went wrong.
-        #[source]
         error: cim_ingest::Error,
     },
     /// Normalisation failed for a batch (a bug: normalisers never fail on data).

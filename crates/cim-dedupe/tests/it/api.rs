@@ -641,7 +641,11 @@ fn person_conflict_guard_keeps_household_members_apart() {
     let res = dedupe(&batches, &on, None).unwrap();
     let c = &res.cluster_of_row;
     assert_ne!(c[base], c[base + 1], "twins must not merge");
-    assert_eq!(c[base + 2], c[base + 3], "a misspelt duplicate still merges");
+    assert_eq!(
+        c[base + 2],
+        c[base + 3],
+        "a misspelt duplicate still merges"
+    );
 
     let ex = explain(&batches, base, base + 1, &res.model, &on).unwrap();
     assert!(!ex.is_match);
