@@ -15,8 +15,9 @@ pub enum PipelineError {
     Ingest {
         /// The source's name.
         source_name: String,
-        /// What went wrong.
-        error: cim_ingest::Error,
+        /// What went wrong (boxed: it is the largest stage error and would
+        /// otherwise make every `Result` of the pipeline large).
+        error: Box<cim_ingest::Error>,
     },
     /// Normalisation failed for a batch (a bug: normalisers never fail on data).
     #[error("source `{source_name}`: normalisation failed: {error}")]

@@ -87,7 +87,7 @@ pub fn ingest_all(
         let name = source.name.clone();
         let ingest_err = |error| PipelineError::Ingest {
             source_name: name.clone(),
-            error,
+            error: Box::new(error),
         };
         let hints = source.normalize_hints();
         let t = Instant::now();

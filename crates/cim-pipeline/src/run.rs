@@ -121,13 +121,13 @@ pub fn run(
         writer.write_parquet(
             files::MASTER,
             merged.master.schema(),
-            &[merged.master.clone()],
+            std::slice::from_ref(&merged.master),
             &pq,
         )?;
         writer.write_parquet(
             files::CROSSWALK,
             merged.crosswalk.schema(),
-            &[merged.crosswalk.clone()],
+            std::slice::from_ref(&merged.crosswalk),
             &pq,
         )?;
         let history = previous::append_history(prev.as_ref(), &merged.id_changes)?;

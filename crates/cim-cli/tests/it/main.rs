@@ -1,5 +1,8 @@
 //! Whole-CLI tests: run the `cim` binary as a user would.
 
+// Tests print measured figures (accuracy, kill timings) on purpose.
+#![allow(clippy::print_stdout)]
+
 mod audit;
 mod demo;
 mod devsets;
