@@ -40,64 +40,9 @@ fn dataset(seed: u64) -> PathBuf {
     config
 }
 
-/// The demo's column mapping (cim-synth's `SourceKind::columns`), no
-/// `output.dir`: every test passes `--output`.
-const CONFIG: &str = r#"
-[run]
-as_of = "2026-01-01"
-max_quarantine_ratio = 0.05
-
-[[sources]]
-name = "crm"
-path = "crm.csv"
-date_order = "dmy"
-[sources.columns]
-source_key = "CustomerID"
-given_name = "First Name"
-family_name = "Last Name"
-email = "Email"
-phone = "Phone"
-date_of_birth = "DOB"
-address_line1 = "Street"
-city = "City"
-postcode = "Postcode"
-country = "Country"
-company = "Company"
-updated_at = "LastModified"
-
-[[sources]]
-name = "webshop"
-path = "webshop.jsonl"
-[sources.columns]
-source_key = "id"
-full_name = "name"
-email = "email"
-phone = "phone"
-date_of_birth = "birthday"
-address_line1 = "address.line1"
-address_line2 = "address.line2"
-city = "address.city"
-postcode = "address.zip"
-country = "address.country"
-updated_at = "updated_at"
-
-[[sources]]
-name = "loyalty"
-path = "loyalty_gbk.csv"
-encoding = "gbk"
-phone_region = "CN"
-default_country = "CN"
-[sources.columns]
-source_key = "会员编号"
-full_name = "姓名"
-phone = "手机"
-email = "邮箱"
-date_of_birth = "出生日期"
-address_line1 = "地址"
-city = "城市"
-postcode = "邮编"
-updated_at = "更新时间"
-"#;
+/// cim-synth writes the demo's sources, so the demo's own config maps them;
+/// every test passes `--output`, which overrides its `output.dir`.
+const CONFIG: &str = include_str!("../../../../fixtures/demo/pipeline.toml");
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
