@@ -227,6 +227,16 @@ pub(crate) fn block_all(
     let mut warnings = Vec::new();
     for (i, rule) in rules.iter().enumerate() {
         let b = build_blocks(table, rule, opts.link_type, opts.max_block_size);
+        let broad_budget = BROAD_PAIRS_PER_RECORD * table.n_rows as f64;
+        if droppable[i] && is_broad(rule) && b.candidate_pairs as f64 > broad_budget {
+            warnings.push(format!(
+                "broad default blocking rule {i} ({rule}) left out: {} candidate pairs is over \
+                 {BROAD_PAIRS_PER_RECORD} per record; the specific rules cover it at this scale",
+                b.candidate_pairs
+            ));
+            out.push(None);
+            continue;
+        }
         if b.candidate_pairs > opts.max_pairs_per_rule {
             if droppable[i] {
                 warnings.push(format!(
@@ -369,35 +379,57 @@ pub(crate) fn rule_mask(blocks: &[RuleBlocks], a: usize, b: usize) -> u64 {
 
 /// Default rules, in order, kept when each of their keys is filled in at
 /// least 1% of the rows: exact identifiers first (cheap, precise), then
-/// name, date and place combinations that survive a typo in any one field,
-/// last the broad `dob` alone. A default rule that would exceed
-/// `max_pairs_per_rule` (or push the total over `max_pairs`) is left out
-/// with a warning instead of failing the run, so the defaults scale with
-/// the data.
+/// name, date and place combinations that survive a typo in any one field.
+/// Every rule pairs a name or date key with a second, independent key:
+/// a key that grows with the data on its own (`dob`, `full_name`, a given
+/// name and a city) makes candidate pairs grow quadratically (13 million
+/// pairs from `dob` alone at one million records) while adding almost no
+/// duplicates the other rules miss (measured on generated data: 3.2 M ->
+/// 0.85 M pairs at 100k records, recall 0.9983 -> 0.9982). A default rule
+/// that would exceed `max_pairs_per_rule` (or push the total over
+/// `max_pairs`) is left out with a warning instead of failing the run.
+///
+/// The last four rules are *broad* (one growing key, or a name with only a
+/// city): on small or sparse data (a thousand records with only names,
+/// birth dates and cities) they are what finds the duplicates, so a broad
+/// default rule is kept while it produces at most
+/// [`BROAD_PAIRS_PER_RECORD`] candidate pairs per record, and left out with
+/// a warning beyond.
 pub fn default_rules() -> Vec<BlockingRule> {
     use MatchKey::*;
     [
         &[Email][..],
         &[Phone],
         &[NationalId],
-        &[FullName],
+        &[FullName, BirthYear],
         &[HanName, BirthYear],
         &[FamilyPhonetic, BirthYear],
         &[GivenPhonetic, Dob],
         &[GivenInitial, FamilyPhonetic, Postcode],
-        &[GivenInitial, FamilyPhonetic, City],
         &[Dob, Postcode],
         &[Dob, City],
         &[Address],
         &[HouseNumber, Postcode],
         &[Company, Postcode],
         &[EmailLocal],
+        // Broad rules: only while they stay cheap (see `BROAD_PAIRS_PER_RECORD`).
+        &[FullName],
+        &[GivenInitial, FamilyPhonetic, City],
         &[GivenPhonetic, BirthYear],
         &[Dob],
     ]
     .iter()
     .map(|keys| BlockingRule::keys(keys))
     .collect()
+}
+
+/// Candidate pairs per record up to which a broad default rule is kept.
+pub const BROAD_PAIRS_PER_RECORD: f64 = 1.0;
+
+/// Whether `rule` is one of the broad default rules.
+pub(crate) fn is_broad(rule: &BlockingRule) -> bool {
+    let all = default_rules();
+    all[all.len() - 4..].contains(rule)
 }
 
 /// Minimum fill rate of every key of a default rule.

@@ -537,7 +537,10 @@ impl Compiled {
                         return 2;
                     }
                 }
-                if osa_within(k.value(ka), k.value(kb), *edits).is_some() {
+                let (va, vb) = (k.value(ka), k.value(kb));
+                // Digits in an address are birth years, dates, counters:
+                // `hanmin0102` and `hanmin1027` are two people, not a typo.
+                if same_digits(va, vb) && osa_within(va, vb, *edits).is_some() {
                     return 3;
                 }
                 else_level
@@ -1053,9 +1056,24 @@ pub(crate) fn default_comparisons(
     v
 }
 
+/// Whether both strings hold the same digits in the same order.
+fn same_digits(a: &str, b: &str) -> bool {
+    a.bytes()
+        .filter(u8::is_ascii_digit)
+        .eq(b.bytes().filter(u8::is_ascii_digit))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn email_typos_must_keep_the_digits() {
+        assert!(same_digits("jo.smith85@gmail.com", "jo.smtih85@gmail.com"));
+        assert!(same_digits("anne@x.com", "ane@x.com"));
+        assert!(!same_digits("hanmin0102@gmail.com", "hanmin1027@gmail.com"));
+        assert!(!same_digits("jsmith@gmail.com", "jsmith1@gmail.com"));
+    }
 
     #[test]
     fn ascii_jaro_winkler_matches_strsim() {

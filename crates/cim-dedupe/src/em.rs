@@ -260,6 +260,15 @@ pub(crate) struct EmProblem<'a> {
     pub estimate_lambda: bool,
     /// Whether m is re-estimated (false: only λ).
     pub estimate_m: bool,
+    /// Whether the non-match distribution is re-estimated inside the
+    /// session, starting from `u`. Blocked pairs are not random pairs: two
+    /// different people who share a rare name also tend to share a city or
+    /// an email local part. With `u` fixed at its random-pair value that
+    /// excess agreement can only be explained by the match class, which
+    /// then absorbs look-alike non-matches and inflates every `else` level's
+    /// m. Freeing the non-match side lets it absorb them; the random-pair
+    /// `u` is still what scores pairs.
+    pub estimate_u: bool,
 }
 
 /// Result of one EM session.
@@ -292,6 +301,7 @@ pub(crate) fn posterior(logit_prior: f64, pattern: u128, llr: &[Vec<f64>], activ
 /// Runs EM from `m0`, `lambda0`.
 pub(crate) fn run_em(p: &EmProblem<'_>, m0: Vec<Vec<f64>>, lambda0: f64) -> EmResult {
     let mut m = m0;
+    let mut u: Vec<Vec<f64>> = p.u.to_vec();
     let mut lambda = clamp_p(lambda0);
     let total: f64 = p.counts.iter().sum();
     let mut iterations = 0;
@@ -310,7 +320,7 @@ pub(crate) fn run_em(p: &EmProblem<'_>, m0: Vec<Vec<f64>>, lambda0: f64) -> EmRe
         iterations += 1;
         let llr: Vec<Vec<f64>> = m
             .iter()
-            .zip(p.u)
+            .zip(&u)
             .map(|(mc, uc)| {
                 mc.iter()
                     .zip(uc)
@@ -321,13 +331,17 @@ pub(crate) fn run_em(p: &EmProblem<'_>, m0: Vec<Vec<f64>>, lambda0: f64) -> EmRe
             .collect();
         let logit = (lambda / (1.0 - lambda)).ln();
         let mut acc: Vec<Vec<f64>> = p.n_levels.iter().map(|&k| vec![0.0; k]).collect();
+        let mut acc_u: Vec<Vec<f64>> = p.n_levels.iter().map(|&k| vec![0.0; k]).collect();
         let mut matches = 0.0;
         for (&pat, &n) in p.patterns.iter().zip(p.counts) {
-            let w = posterior(logit, pat, &llr, p.active) * n;
+            let post = posterior(logit, pat, &llr, p.active);
+            let w = post * n;
             matches += w;
-            for (c, a) in acc.iter_mut().enumerate() {
+            for c in 0..acc.len() {
                 if p.active[c] {
-                    a[unpack(pat, c) as usize] += w;
+                    let l = unpack(pat, c) as usize;
+                    acc[c][l] += w;
+                    acc_u[c][l] += (1.0 - post) * n;
                 }
             }
         }
@@ -351,6 +365,20 @@ pub(crate) fn run_em(p: &EmProblem<'_>, m0: Vec<Vec<f64>>, lambda0: f64) -> EmRe
                     );
                     delta = delta.max((new - m[c][l]).abs());
                     m[c][l] = new;
+                }
+            }
+        }
+        if p.estimate_u {
+            for c in 0..u.len() {
+                if !p.active[c] {
+                    continue;
+                }
+                let k = p.n_levels[c];
+                let denom: f64 = (1..k).map(|l| acc_u[c][l] + M_PSEUDO_COUNT).sum();
+                for l in 1..k {
+                    let new = clamp_p((acc_u[c][l] + M_PSEUDO_COUNT) / denom);
+                    delta = delta.max((new - u[c][l]).abs());
+                    u[c][l] = new;
                 }
             }
         }
@@ -500,6 +528,7 @@ mod tests {
             tolerance: 1e-7,
             estimate_lambda: true,
             estimate_m: true,
+            estimate_u: false,
         };
         let m0: Vec<Vec<f64>> = n_levels.iter().map(|&k| initial_m(k)).collect();
         let lambda0 = initial_lambda(&pats, &counts, 4, &active);
@@ -542,6 +571,7 @@ mod tests {
             tolerance: 1e-12,
             estimate_lambda: true,
             estimate_m: true,
+            estimate_u: false,
         };
         let r = run_em(&prob, vec![initial_m(3), initial_m(3)], 0.1);
         assert_eq!(r.iterations, 1);

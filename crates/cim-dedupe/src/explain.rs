@@ -12,6 +12,13 @@ use crate::options::{BlockingRule, DedupeOptions};
 use crate::output::record_ids;
 use crate::pipeline::{self, Scorer, keys_agree};
 
+/// `comparison` of the step that takes back redundant evidence (see
+/// [`crate::DedupeOptions::evidence_groups`]).
+pub const REDUNDANT_EVIDENCE_STEP: &str = "redundant_evidence";
+
+/// `comparison` of the step added by the person-conflict guard.
+pub const PERSON_CONFLICT_STEP: &str = "person_conflict_guard";
+
 /// One comparison's contribution.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ComparisonStep {
@@ -117,12 +124,30 @@ pub fn explain(
         });
     }
     let levels: Vec<u8> = steps.iter().map(|s| s.level_code).collect();
+    let weights: Vec<f32> = steps.iter().map(|s| s.weight as f32).collect();
+    let redundant = scorer.redundancy(&levels, &weights);
+    if redundant < 0.0 {
+        // Shown as its own step so the weights still add up to the total.
+        running += redundant;
+        steps.push(ComparisonStep {
+            comparison: REDUNDANT_EVIDENCE_STEP.into(),
+            fields: Vec::new(),
+            level: "correlated agreements counted once".into(),
+            level_code: 0,
+            m: 1.0,
+            u: 1.0,
+            level_weight: 0.0,
+            tf_adjustment: redundant,
+            weight: redundant,
+            running_total: running,
+        });
+    }
     if scorer.conflicts(&levels) && running > pipeline::CONFLICT_CAP {
         // Shown as its own step so the weights still add up to the total.
         let adjustment = pipeline::CONFLICT_CAP - running;
         running = pipeline::CONFLICT_CAP;
         steps.push(ComparisonStep {
-            comparison: "person_conflict_guard".into(),
+            comparison: PERSON_CONFLICT_STEP.into(),
             fields: Vec::new(),
             level: "given names differ, no shared identifier".into(),
             level_code: 0,

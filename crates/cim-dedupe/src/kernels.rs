@@ -93,6 +93,7 @@ impl Kernels {
             tolerance: 0.0,
             estimate_lambda: true,
             estimate_m: true,
+            estimate_u: false,
         };
         em::run_em(
             &p,

@@ -83,7 +83,9 @@ use serde::{Deserialize, Serialize};
 pub use blocking::{BlockInfo, count_candidate_pairs, default_rules};
 pub use compare::{jaro_winkler, osa_distance, osa_within, soft_token_similarity, within_one_edit};
 pub use error::Error;
-pub use explain::{ComparisonStep, Explanation, explain};
+pub use explain::{
+    ComparisonStep, Explanation, PERSON_CONFLICT_STEP, REDUNDANT_EVIDENCE_STEP, explain,
+};
 pub use model::{ComparisonModel, EmSession, LevelParams, Model, TrainingReport, probability};
 pub use options::{
     BlockingRule, ClusteringMethod, ClusteringOptions, ComparisonKind, ComparisonSpec,

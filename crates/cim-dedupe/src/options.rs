@@ -184,7 +184,8 @@ pub enum ComparisonKind {
     Date,
     /// Email. Levels: `exact`, `local_part` (same local part, other
     /// domain), `edits_<n>` (optimal string alignment distance of the whole
-    /// address at most n, default 2: typos), `else`.
+    /// address at most n, default 2, and the same digits in the same order:
+    /// typos, not `hanmin0102` vs `hanmin1027`), `else`.
     Email,
     /// Phone. Levels: `exact`, `edits_<n>` per threshold (optimal string
     /// alignment distance, default 1), `else`.
@@ -343,7 +344,12 @@ pub struct DedupeOptions {
     /// Maximum candidate pairs of one rule. Default: 50000000.
     pub max_pairs_per_rule: u64,
     /// Blocks larger than this are skipped with a warning (the "John Smith"
-    /// problem). Default: 1000.
+    /// problem: a key value shared by that many records says little about
+    /// any pair, and costs n²/2 comparisons). The duplicates inside are
+    /// still found by the other rules. On generated data 50 loses no recall
+    /// against 100 or 1000 at 100k and 1M records while comparing 2.4x
+    /// fewer pairs. Raise it when one customer legitimately has more
+    /// records than this (order-level exports). Default: 50.
     pub max_block_size: usize,
     /// Random record pairs sampled to estimate u probabilities (all pairs
     /// when there are fewer). Default: 1000000.
@@ -354,6 +360,14 @@ pub struct DedupeOptions {
     pub em_tolerance: f64,
     /// How EM sessions are organised. Default: `per_rule`.
     pub training: TrainingMode,
+    /// EM also re-estimates the non-match level distribution inside each
+    /// session (starting from the random-pair u), instead of holding it at
+    /// the random-pair u. Candidate pairs are not random: different people
+    /// with the same common name also share a city, an email local part, a
+    /// household. Held fixed, that excess agreement is blamed on matches and
+    /// inflates m of every disagreement level. Scoring always uses the
+    /// random-pair u. Default: true.
+    pub em_estimate_u: bool,
     /// Seed of the u sampling. Default: 42.
     pub seed: u64,
     /// Term-frequency adjustment of exact levels (rare values weigh more).
@@ -378,6 +392,16 @@ pub struct DedupeOptions {
     /// independent and would otherwise merge family members. Deterministic
     /// rules still apply. Default: `true`.
     pub person_conflict_guard: bool,
+    /// Groups of comparisons (by name) whose agreements are redundant
+    /// evidence: within a group only the strongest positive weight counts.
+    /// A shared household has the same phone, street address and postcode;
+    /// Fellegi-Sunter would add all three as if independent (about 40 bits,
+    /// enough to merge any two family members), while for two different
+    /// people agreeing on one of them makes agreeing on the others nearly
+    /// certain. Disagreements still all count. Names not among the
+    /// comparisons are ignored. Default: none, meaning
+    /// `[["phone", "address", "location"]]`; `[]` turns grouping off.
+    pub evidence_groups: Option<Vec<Vec<String>>>,
 }
 
 impl Default for DedupeOptions {
@@ -390,11 +414,12 @@ impl Default for DedupeOptions {
             pairs_floor: 0.05,
             max_pairs: 100_000_000,
             max_pairs_per_rule: 50_000_000,
-            max_block_size: 1000,
+            max_block_size: 50,
             u_sample_pairs: 1_000_000,
             em_max_iterations: 100,
             em_tolerance: 1e-4,
             training: TrainingMode::PerRule,
+            em_estimate_u: true,
             seed: 42,
             term_frequency: true,
             tf_max_adjustment: 8.0,
@@ -402,6 +427,7 @@ impl Default for DedupeOptions {
             fixed: Vec::new(),
             clustering: ClusteringOptions::default(),
             person_conflict_guard: true,
+            evidence_groups: None,
         }
     }
 }

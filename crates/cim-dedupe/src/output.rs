@@ -210,6 +210,7 @@ pub fn train_with_labels(
             tolerance: opts.em_tolerance,
             estimate_lambda: true,
             estimate_m: false,
+            estimate_u: false,
         },
         m.clone(),
         em::initial_lambda(&pats, &cnts, nc, &active),

@@ -333,6 +333,7 @@ pub(crate) fn train_prepared(p: &Prepared, opts: &DedupeOptions) -> Result<Model
             tolerance: opts.em_tolerance,
             estimate_lambda: true,
             estimate_m: true,
+            estimate_u: opts.em_estimate_u,
         },
         m0,
         em::initial_lambda(&pats, &counts, nc, &all_active),
@@ -377,6 +378,7 @@ pub(crate) fn train_prepared(p: &Prepared, opts: &DedupeOptions) -> Result<Model
                     tolerance: opts.em_tolerance,
                     estimate_lambda: true,
                     estimate_m: true,
+                    estimate_u: opts.em_estimate_u,
                 },
                 global.m.clone(),
                 em::initial_lambda(&pk, &ck, nc, &active),
@@ -460,6 +462,7 @@ pub(crate) fn train_prepared(p: &Prepared, opts: &DedupeOptions) -> Result<Model
             tolerance: opts.em_tolerance,
             estimate_lambda: true,
             estimate_m: false,
+            estimate_u: false,
         },
         m_final.clone(),
         global.lambda,
@@ -579,7 +582,16 @@ pub(crate) struct Scorer<'a> {
     /// The person-conflict guard, when on and a `given_name` comparison
     /// exists.
     pub conflict: Option<Conflict>,
+    /// Comparison indices of each evidence group (two or more members).
+    pub groups: Vec<Vec<usize>>,
+    /// `(given, family, swapped level of each)`: a swap of given and family
+    /// name is one event, so when both comparisons report it only the
+    /// larger weight counts.
+    pub swap: Option<(usize, u8, usize, u8)>,
 }
+
+/// The default evidence group: fields a household shares.
+pub(crate) const DEFAULT_EVIDENCE_GROUP: [&str; 3] = ["phone", "address", "location"];
 
 /// Levels that make up a person conflict: `given` = `(comparison, else
 /// level)` of the given name; `identities` = `(comparison, exact level)` of
@@ -636,7 +648,63 @@ impl<'a> Scorer<'a> {
             } else {
                 None
             },
+            groups: {
+                let default = vec![DEFAULT_EVIDENCE_GROUP.map(String::from).to_vec()];
+                opts.evidence_groups
+                    .as_ref()
+                    .unwrap_or(&default)
+                    .iter()
+                    .map(|g| {
+                        g.iter()
+                            .filter_map(|name| comps.iter().position(|c| &c.name == name))
+                            .collect::<Vec<usize>>()
+                    })
+                    .filter(|g| g.len() >= 2)
+                    .collect()
+            },
+            swap: {
+                let swapped = |name: &str| {
+                    comps.iter().enumerate().find_map(|(i, c)| {
+                        let l = c.level_names.iter().position(|n| n == "swapped")?;
+                        (c.name == name).then_some((i, l as u8))
+                    })
+                };
+                swapped("given_name")
+                    .zip(swapped("family_name"))
+                    .map(|((g, gl), (f, fl))| (g, gl, f, fl))
+            },
         }
+    }
+
+    /// Bits to add to the plain sum of `weights` so that redundant evidence
+    /// counts once (never positive): within each evidence group every
+    /// positive weight but the largest is taken back, and a given/family
+    /// swap reported by both name comparisons counts once.
+    #[inline]
+    pub(crate) fn redundancy(&self, levels: &[u8], weights: &[f32]) -> f64 {
+        let mut adj = 0.0f64;
+        for g in &self.groups {
+            let mut sum = 0.0f64;
+            let mut max = 0.0f64;
+            for &c in g {
+                let w = f64::from(weights[c]);
+                if w > 0.0 {
+                    sum += w;
+                    max = max.max(w);
+                }
+            }
+            adj -= sum - max;
+        }
+        if let Some((g, gl, f, fl)) = self.swap
+            && levels[g] == gl
+            && levels[f] == fl
+        {
+            let (a, b) = (f64::from(weights[g]), f64::from(weights[f]));
+            if a > 0.0 && b > 0.0 {
+                adj -= a.min(b);
+            }
+        }
+        adj
     }
 
     /// Whether the levels show two different people (see
@@ -679,6 +747,7 @@ impl<'a> Scorer<'a> {
             out[c] = w as f32;
             total += w;
         }
+        total += self.redundancy(levels, out);
         if self.conflicts(levels) {
             total = total.min(CONFLICT_CAP);
         }

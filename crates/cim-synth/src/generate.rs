@@ -4,10 +4,13 @@
 //! wave sizes never depend on the thread count, so output is identical on
 //! any machine.
 
+use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
+
 use rayon::prelude::*;
 
 use crate::error::Error;
-use crate::identity::household;
+use crate::identity::{Identity, household};
 use crate::options::SynthOptions;
 use crate::render::{Noise, render};
 use crate::rng::{Rng, stream};
@@ -167,35 +170,66 @@ impl Chunk {
     }
 }
 
-fn gen_chunk(opts: &SynthOptions, plan: &Plan, chunk: u64) -> Chunk {
+/// The identities of one chunk, household by household.
+fn chunk_identities(opts: &SynthOptions, chunk: u64) -> Vec<Identity> {
     let start = chunk * CHUNK;
     let end = (start + CHUNK).min(opts.entities);
     let mut rng = Rng::new(opts.seed, stream::HOUSEHOLDS, chunk);
-    let n = end - start;
-    let mut out = Chunk {
-        text: String::with_capacity(n as usize * 300),
-        spans: Vec::with_capacity(n as usize * 20),
-        rows: Vec::with_capacity(n as usize * 2),
-    };
+    let mut ids = Vec::with_capacity((end - start) as usize);
     let mut next = start;
     while next < end {
         for id in household(&mut rng, opts, next, (end - next) as usize) {
             next = id.entity + 1;
-            let mut rr = Rng::new(opts.seed, stream::RECORDS, id.entity);
-            let mut noise = Noise {
-                rng: Rng::new(opts.seed, stream::NOISE, id.entity),
-                r: &opts.rates,
-            };
-            let weights = if id.in_china() {
-                &plan.in_china
-            } else {
-                &plan.outside_china
-            };
-            for _ in 0..record_count(&mut rr, opts) {
-                let source = plan.kinds[rr.weighted(weights)];
-                let cells = render(source, &id, &mut noise);
-                out.push(source, id.entity, cells);
+            ids.push(id);
+        }
+    }
+    ids
+}
+
+/// Gives every customer a mailbox of their own, as mail providers do: the
+/// first `james.smith@gmail.com` keeps it, a later James Smith whose
+/// address came out the same gets digits appended (`james.smith417`).
+/// Runs sequentially in entity order over a registry of address hashes, so
+/// the result does not depend on the thread count.
+fn claim_mailboxes(opts: &SynthOptions, taken: &mut HashSet<u64>, ids: &mut [Identity]) {
+    for id in ids {
+        let mut rng = Rng::new(opts.seed, stream::MAILBOX, id.entity);
+        let base = id.email.local.clone();
+        loop {
+            // DefaultHasher::new() has fixed keys: the same hash on every run.
+            let mut hasher = std::hash::DefaultHasher::new();
+            (&id.email.local, id.email.domain).hash(&mut hasher);
+            let h = hasher.finish();
+            if taken.insert(h) {
+                break;
             }
+            id.email.local = format!("{base}{}", rng.range(1, 999));
+        }
+    }
+}
+
+fn render_chunk(opts: &SynthOptions, plan: &Plan, ids: &[Identity]) -> Chunk {
+    let n = ids.len();
+    let mut out = Chunk {
+        text: String::with_capacity(n * 300),
+        spans: Vec::with_capacity(n * 20),
+        rows: Vec::with_capacity(n * 2),
+    };
+    for id in ids {
+        let mut rr = Rng::new(opts.seed, stream::RECORDS, id.entity);
+        let mut noise = Noise {
+            rng: Rng::new(opts.seed, stream::NOISE, id.entity),
+            r: &opts.rates,
+        };
+        let weights = if id.in_china() {
+            &plan.in_china
+        } else {
+            &plan.outside_china
+        };
+        for _ in 0..record_count(&mut rr, opts) {
+            let source = plan.kinds[rr.weighted(weights)];
+            let cells = render(source, id, &mut noise);
+            out.push(source, id.entity, cells);
         }
     }
     out
@@ -236,6 +270,8 @@ pub struct Records {
     n_chunks: u64,
     next_key: [u64; SourceKind::ALL.len()],
     buf: std::vec::IntoIter<SynthRecord>,
+    /// Hashes of the email addresses handed out so far.
+    mailboxes: HashSet<u64>,
 }
 
 /// Starts generating the data set described by `opts`.
@@ -248,6 +284,7 @@ pub fn generate(opts: &SynthOptions) -> Result<Records, Error> {
         n_chunks: opts.entities.div_ceil(CHUNK),
         next_key: [0; SourceKind::ALL.len()],
         buf: Vec::new().into_iter(),
+        mailboxes: HashSet::new(),
     })
 }
 
@@ -290,9 +327,16 @@ impl Records {
         self.next_chunk = last;
         let wave = first / WAVE_CHUNKS;
         let (opts, plan) = (&self.opts, &self.plan);
-        let mut chunks: Vec<Chunk> = (first..last)
+        let mut ids: Vec<Vec<Identity>> = (first..last)
             .into_par_iter()
-            .map(|c| gen_chunk(opts, plan, c))
+            .map(|c| chunk_identities(opts, c))
+            .collect();
+        for chunk in &mut ids {
+            claim_mailboxes(opts, &mut self.mailboxes, chunk);
+        }
+        let mut chunks: Vec<Chunk> = ids
+            .par_iter()
+            .map(|chunk| render_chunk(opts, plan, chunk))
             .collect();
         let mut order: Vec<(u32, u32)> = chunks
             .iter()

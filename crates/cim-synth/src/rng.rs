@@ -15,6 +15,8 @@ pub(crate) mod stream {
     pub const NOISE: u64 = 3;
     /// Shuffling and key assignment of one wave.
     pub const WAVE: u64 = 4;
+    /// Digits that make a taken email address unique.
+    pub const MAILBOX: u64 = 5;
 }
 
 fn splitmix64(state: &mut u64) -> u64 {
