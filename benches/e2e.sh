@@ -10,6 +10,7 @@
 #   SPLINK=1 N=100000 benches/e2e.sh  # also run benches/splink_bench.py
 #   THREADS=2 ...                     # rayon threads for cim (default: all)
 #   CIM=path/to/cim ...               # use this binary instead of building
+#   KEEP_OUT=1 ...                    # re-run against the previous outputs
 #
 # Data goes to target/bench-data/<N>[-erp]/ and is reused when present
 # (delete the directory to regenerate). Prints records/s, per-stage times
@@ -55,72 +56,19 @@ else
     echo "== reusing $DATA"
 fi
 
-# Column mappings as in fixtures/demo/pipeline.toml; erp per
-# cim_synth::SourceKind::columns.
+# cim-synth writes the demo's three sources, so the demo's own config maps
+# them (as the reliability tests do): copied next to the data, its relative
+# paths (and `output.dir = "out"`) resolve there. ERP=1 appends the fourth
+# source, mapped per cim_synth::SourceKind::columns.
 CFG="$DATA/pipeline.toml"
-cat >"$CFG" <<'EOF'
-# Written by benches/e2e.sh. Paths are relative to this file.
-[run]
-as_of = "2026-01-01"
-max_quarantine_ratio = 0.05
-
-[[sources]]
-name = "crm"
-path = "crm.csv"
-date_order = "dmy"
-
-[sources.columns]
-source_key = "CustomerID"
-given_name = "First Name"
-family_name = "Last Name"
-email = "Email"
-phone = "Phone"
-date_of_birth = "DOB"
-address_line1 = "Street"
-city = "City"
-postcode = "Postcode"
-country = "Country"
-company = "Company"
-updated_at = "LastModified"
-
-[[sources]]
-name = "webshop"
-path = "webshop.jsonl"
-
-[sources.columns]
-source_key = "id"
-full_name = "name"
-email = "email"
-phone = "phone"
-date_of_birth = "birthday"
-address_line1 = "address.line1"
-address_line2 = "address.line2"
-city = "address.city"
-postcode = "address.zip"
-country = "address.country"
-updated_at = "updated_at"
-
-[[sources]]
-name = "loyalty"
-path = "loyalty_gbk.csv"
-encoding = "gbk"
-phone_region = "CN"
-default_country = "CN"
-
-[sources.columns]
-source_key = "会员编号"
-full_name = "姓名"
-phone = "手机"
-email = "邮箱"
-date_of_birth = "出生日期"
-address_line1 = "地址"
-city = "城市"
-postcode = "邮编"
-updated_at = "更新时间"
-EOF
+{
+    echo "# Copied from fixtures/demo/pipeline.toml by benches/e2e.sh."
+    cat "$ROOT/fixtures/demo/pipeline.toml"
+} >"$CFG"
 if [[ "$ERP" == 1 ]]; then
-    cat >>"$CFG" <<'EOF'
+    cat >>"$CFG" <<'EOF2'
 
+# Added by benches/e2e.sh (ERP=1).
 [[sources]]
 name = "erp"
 path = "erp.parquet"
@@ -137,16 +85,14 @@ postcode = "postal_code"
 city = "city"
 country = "country_iso"
 updated_at = "created_at"
-EOF
+EOF2
 fi
-cat >>"$CFG" <<'EOF'
-
-[output]
-dir = "out"
-EOF
 
 OUT="$DATA/out"
 TIMELOG="$DATA/cim.time"
+# A first run by default: with the previous outputs present, `cim run` also
+# reads them and keeps golden ids stable (KEEP_OUT=1 measures that re-run).
+[[ "${KEEP_OUT:-0}" == 1 ]] || rm -rf "$OUT"
 echo "== cim run ($N records, threads=${THREADS/#0/all})"
 thread_args=()
 [[ "$THREADS" != 0 ]] && thread_args+=(--threads "$THREADS")
@@ -166,6 +112,7 @@ printf 'throughput    %8.0f records/s\n' "$(echo "$records / $wall" | bc -l)"
 printf 'peak RSS      %8.0f MiB\n' "$(echo "$rss_kb / 1024" | bc -l)"
 echo "stages (run.json timings_ms):"
 jq -r '.timings_ms | to_entries[] | "  \(.key)\t\(.value) ms"' "$OUT/run.json"
+jq -r '.dedupe.timings // empty | "dedupe: " + (to_entries | map("\(.key) \(.value)") | join(", "))' "$OUT/run.json"
 jq -r '.pairwise | "pairwise      P \(.precision*10000|round/10000)  R \(.recall*10000|round/10000)  F1 \(.f1*10000|round/10000)  (predicted \(.predicted_pairs), true \(.true_pairs))"' "$DATA/cim-eval.json"
 
 if [[ "$SPLINK" == 1 ]]; then

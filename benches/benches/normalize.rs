@@ -275,6 +275,51 @@ fn phone(bencher: Bencher) {
     });
 }
 
+/// Numbers never seen before in this process (the phone memo is
+/// process-wide, so `phone` above mostly measures memo hits after its first
+/// sample): each sample gets fresh subscriber digits. Mixed regions, as in
+/// a multi-country CRM export.
+#[divan::bench]
+fn phone_distinct(bencher: Bencher) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    bencher
+        .counter(ItemsCount::new(N))
+        .with_inputs(|| {
+            let base = NEXT.fetch_add(N as u64, Ordering::Relaxed);
+            (0..N as u64)
+                .map(|i| {
+                    let k = base + i;
+                    match k % 6 {
+                        0 => (
+                            format!("139 {:04} {:04}", k / 10_000 % 10_000, k % 10_000),
+                            "CN",
+                        ),
+                        1 => (
+                            format!("+86 186-{:04}-{:04}", k / 10_000 % 10_000, k % 10_000),
+                            "CN",
+                        ),
+                        2 => (format!("07911 {:06}", k % 1_000_000), "GB"),
+                        3 => (
+                            format!("020 7{:03} {:04}", k / 10_000 % 1_000, k % 10_000),
+                            "GB",
+                        ),
+                        4 => (
+                            format!("(650) 2{:02}-{:04} x12", k / 10_000 % 100, k % 10_000),
+                            "US",
+                        ),
+                        _ => (format!("+49 151 {:08}", k % 100_000_000), "DE"),
+                    }
+                })
+                .collect::<Vec<_>>()
+        })
+        .bench_local_refs(|input| {
+            for (v, region) in input.iter() {
+                black_box(cim_normalize::phone(v, Some(region)));
+            }
+        });
+}
+
 #[divan::bench]
 fn date_of_birth(bencher: Bencher) {
     let input = dates(&mut Lcg(5), N);

@@ -37,4 +37,6 @@ pub use html::{REPORT_SECTIONS, ReportInput, borderline_sample, escape_html, ren
 pub use sweep::SweepPoint;
 pub use text::{render_evaluation_text, render_waterfall_text};
 pub use truth::{Truth, TruthFormat, parse_truth};
-pub use waterfall::{Waterfall, WaterfallRow, prior_weight, probability_from_weight};
+pub use waterfall::{
+    CONFLICT_GUARD_ROW, Waterfall, WaterfallRow, prior_weight, probability_from_weight,
+};

@@ -260,5 +260,14 @@ pub fn render_waterfall_text(w: &Waterfall) -> String {
         if w.is_match() { "match" } else { "no match" },
         float(w.threshold, 2)
     );
+    if w.rows
+        .iter()
+        .any(|r| r.comparison == crate::waterfall::CONFLICT_GUARD_ROW)
+    {
+        let _ = writeln!(
+            out,
+            "  guard               person conflict: given names differ and no shared email or national id -> weight capped at 0 (`dedupe.person_conflict_guard`)"
+        );
+    }
     out
 }

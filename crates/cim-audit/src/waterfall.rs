@@ -21,6 +21,12 @@ pub struct Waterfall {
     pub threshold: f64,
 }
 
+/// [`WaterfallRow::comparison`] of the row that caps a pair's weight at 0
+/// (`dedupe.person_conflict_guard`): given names clearly differ and no
+/// person-level identifier (email, national id) agrees. Its weight is the
+/// cap's adjustment, so the rows still add up to the total.
+pub const CONFLICT_GUARD_ROW: &str = "person conflict guard";
+
 /// One comparison's contribution.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WaterfallRow {

@@ -43,9 +43,10 @@ pub enum Command {
     /// Draft a commented pipeline.toml from sample files: guesses each
     /// column's field, the encoding, date order and phone region.
     Init(InitArgs),
-    /// Validate a config and every source without writing outputs: column
-    /// mapping, normalised sample rows, quarantine on a sample, blocking
-    /// pair counts. Exit 0 when a run would proceed, 1 when not.
+    /// Validate a config and every source without writing outputs: exact
+    /// row, quarantine and blocking-pair counts over every row; column
+    /// mapping and normalised rows from a sample. Exit 0 when a run would
+    /// proceed, 1 when not.
     Check(CheckArgs),
     /// Print the config reference (docs/CONFIG.md) as Markdown.
     #[command(hide = true)]
@@ -246,9 +247,13 @@ pub struct CheckArgs {
     /// The pipeline config file (TOML).
     #[arg(value_name = "CONFIG", env = "CIM_CONFIG", value_hint = clap::ValueHint::FilePath)]
     pub config: PathBuf,
-    /// Rows read from each source.
+    /// Rows read from each source for the normalised rows shown.
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub sample_rows: u64,
+    /// Count rows, quarantine and blocking pairs on the sample only, instead
+    /// of exactly over every row (faster on very large sources).
+    #[arg(long)]
+    pub sample_only: bool,
     /// Print the check report as JSON on stdout.
     #[arg(long)]
     pub json: bool,

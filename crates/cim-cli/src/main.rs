@@ -8,6 +8,8 @@
 // The binary is the one place allowed to print.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+#[macro_use]
+mod out;
 mod args;
 mod commands;
 mod exit;
@@ -39,6 +41,9 @@ fn main() -> ExitCode {
     };
     match outcome {
         Ok(status) => status.into(),
+        // `cim ... | head`: the reader has what it wanted; end quietly with
+        // exit code 0 (as ripgrep does) rather than panic on the closed pipe.
+        Err(err) if err.chain().any(|c| c.is::<out::StdoutClosed>()) => ExitCode::SUCCESS,
         Err(err) => {
             let status = exit::classify(&err);
             // `{:#}` prints the whole chain of causes on one line.

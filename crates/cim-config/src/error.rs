@@ -15,7 +15,7 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     /// TOML syntax error, unknown key or wrong type.
-    #[error("{}:{line}:{column}: {message}", path.display())]
+    #[error("{}:{line}:{column}: {}{message}", path.display(), key_label(key.as_deref(), source_name.as_deref()))]
     Parse {
         /// The config file.
         path: PathBuf,
@@ -23,12 +23,19 @@ pub enum ConfigError {
         line: usize,
         /// 1-based column.
         column: usize,
-        /// What is wrong and what was expected.
+        /// The offending key, dotted with array indices
+        /// (`sources[1].path`); none for a TOML syntax error.
+        key: Option<String>,
+        /// The name of the source the key belongs to, when it is under
+        /// `sources[i]` and the name is known.
+        source_name: Option<String>,
+        /// What is wrong and what was expected; may end with a `help:` line
+        /// quoting the key's documentation.
         message: String,
     },
     /// A value that parses but cannot work (e.g. a missing source file, a
     /// ratio above 1, an output directory inside a source).
-    #[error("{}: `{key}`: {message}", path.display())]
+    #[error("{}{}: {}{message}", path.display(), location.map(|(l, c)| format!(":{l}:{c}")).unwrap_or_default(), key_label(Some(key), source_name.as_deref()))]
     Invalid {
         /// The config file.
         path: PathBuf,
@@ -36,24 +43,36 @@ pub enum ConfigError {
         key: String,
         /// What is wrong and what was expected.
         message: String,
+        /// 1-based line and column of the key in the file, when known.
+        location: Option<(usize, usize)>,
+        /// The name of the source the key belongs to, if any.
+        source_name: Option<String>,
     },
 }
 
+/// "`sources[1].path` (source `web`): ", or nothing without a key.
+fn key_label(key: Option<&str>, source_name: Option<&str>) -> String {
+    match (key, source_name) {
+        (Some(k), Some(s)) => format!("`{k}` (source `{s}`): "),
+        (Some(k), None) => format!("`{k}`: "),
+        (None, _) => String::new(),
+    }
+}
+
 impl ConfigError {
+    /// A syntax error (no key path).
     pub(crate) fn from_toml(path: &Path, text: &str, err: &toml::de::Error) -> Self {
         let (line, column) = err
             .span()
             .map(|span| line_col(text, span.start))
             .unwrap_or((1, 1));
-        let mut message = err.message().trim().to_owned();
-        if let Some(hint) = suggest_for_unknown_field(&message) {
-            message.push_str(&hint);
-        }
         Self::Parse {
             path: path.to_path_buf(),
             line,
             column,
-            message,
+            key: None,
+            source_name: None,
+            message: err.message().trim().to_owned(),
         }
     }
 
@@ -62,55 +81,19 @@ impl ConfigError {
             path: path.to_path_buf(),
             key: key.into(),
             message: message.into(),
+            location: None,
+            source_name: None,
+        }
+    }
+
+    /// The offending key path, when the error has one.
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            Self::Parse { key, .. } => key.as_deref(),
+            Self::Invalid { key, .. } => Some(key),
+            _ => None,
         }
     }
 }
 
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
-}
-
-/// serde says "unknown field `outptu`, expected one of `a`, `b`": add
-/// "; did you mean `output`?" when one expected key is close.
-fn suggest_for_unknown_field(message: &str) -> Option<String> {
-    let rest = message
-        .strip_prefix("unknown field `")
-        .or_else(|| message.strip_prefix("unknown variant `"))?;
-    let (given, expected) = rest.split_once('`')?;
-    let best = expected
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        // Transpositions count once (`dri` -> `dir`), so short keys with a
-        // swapped pair are still suggested; a distance above a third of the
-        // key's length is not a typo any more.
-        .map(|cand| (strsim::osa_distance(given, cand), cand))
-        .filter(|(d, cand)| *d <= (cand.chars().count() / 3).max(1))
-        .min_by_key(|(d, cand)| (*d, *cand))?;
-    Some(format!("; did you mean `{}`?", best.1))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn suggests_nearest_key() {
-        let m = "unknown field `outptu`, expected one of `dir`, `output`, `pairs`";
-        assert_eq!(
-            suggest_for_unknown_field(m).as_deref(),
-            Some("; did you mean `output`?")
-        );
-        let far = "unknown field `zzzz`, expected one of `dir`, `pairs`";
-        assert_eq!(suggest_for_unknown_field(far), None);
-    }
-
-    #[test]
-    fn line_col_counts_from_one() {
-        assert_eq!(line_col("a\nbc\nd", 3), (2, 2));
-        assert_eq!(line_col("abc", 0), (1, 1));
-    }
-}
+use crate::diagnose::line_col;

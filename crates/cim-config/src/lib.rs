@@ -11,6 +11,9 @@
 //! stage crates' own; this crate only assembles and validates them. It is the
 //! only crate that knows TOML.
 
+mod checks;
+mod diagnose;
+mod encryption;
 mod error;
 pub mod init;
 mod reference;
@@ -21,6 +24,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use encryption::EncryptionSettings;
 pub use error::ConfigError;
 pub use init::{ColumnSample, SourceSample, draft_config};
 pub use reference::config_reference_markdown;
@@ -101,6 +105,8 @@ pub struct OutputSettings {
     pub records: bool,
     /// Write the self-contained `report.html`. Default: `true`.
     pub report: bool,
+    /// Encrypt PII columns (`[output.encryption]`). Default: none.
+    pub encryption: Option<EncryptionSettings>,
 }
 
 impl Default for OutputSettings {
@@ -110,6 +116,7 @@ impl Default for OutputSettings {
             pairs: true,
             records: true,
             report: true,
+            encryption: None,
         }
     }
 }
@@ -144,15 +151,16 @@ pub fn load(path: &Path) -> Result<LoadedConfig, ConfigError> {
     let mut loaded = parse(&text, path)?;
     let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
     loaded.config.resolve_paths(&base);
-    validate::validate(&loaded.config, path)?;
+    validate::validate(&loaded.config, path).map_err(|e| diagnose::locate_invalid(e, &text))?;
     Ok(loaded)
 }
 
 /// Parses config text without validation or path resolution. `path` is used
 /// in error messages only.
 pub fn parse(text: &str, path: &Path) -> Result<LoadedConfig, ConfigError> {
-    let config: PipelineConfig =
-        toml::from_str(text).map_err(|e| ConfigError::from_toml(path, text, &e))?;
+    let de = toml::Deserializer::parse(text).map_err(|e| ConfigError::from_toml(path, text, &e))?;
+    let config: PipelineConfig = serde_path_to_error::deserialize(de)
+        .map_err(|e| diagnose::from_deserialize(path, text, &e))?;
     Ok(LoadedConfig {
         config,
         path: path.to_path_buf(),
@@ -173,6 +181,9 @@ impl PipelineConfig {
             s.path = join(&s.path);
         }
         self.output.dir = join(&self.output.dir);
+        if let Some(enc) = &mut self.output.encryption {
+            enc.resolve_paths(base);
+        }
         if let Some(m) = &self.run.model {
             self.run.model = Some(join(m));
         }

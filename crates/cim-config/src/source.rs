@@ -51,6 +51,11 @@ pub struct SourceConfig {
     /// Default: `65536`.
     #[serde(default = "max_field_bytes")]
     pub max_field_bytes: usize,
+    /// Most columns a record may have: a CSV header or Parquet/Arrow schema
+    /// with more stops the run with an error; a JSON line with more leaf
+    /// fields is quarantined (`wrong_field_count`). Default: `4096`.
+    #[serde(default = "max_columns")]
+    pub max_columns: usize,
     /// Carry unmapped columns to the master as extra attributes. Default:
     /// `true`.
     #[serde(default = "yes")]
@@ -91,6 +96,9 @@ fn yes() -> bool {
 fn max_field_bytes() -> usize {
     65_536
 }
+fn max_columns() -> usize {
+    cim_ingest::DEFAULT_MAX_COLUMNS
+}
 
 impl SourceConfig {
     /// Options for `cim_ingest::open_source`.
@@ -106,6 +114,7 @@ impl SourceConfig {
             columns: self.columns.clone(),
             required: self.required.clone(),
             max_field_bytes: self.max_field_bytes,
+            max_columns: self.max_columns,
             keep_extra: self.keep_extra,
             duplicate_keys: self.duplicate_keys,
         }

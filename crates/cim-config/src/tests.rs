@@ -30,7 +30,7 @@ fn unknown_key_names_line_and_suggests() {
     let text = format!("{MINIMAL}\n[output]\ndri = \"x\"\n");
     let err = parse_str(&text).unwrap_err().to_string();
     assert!(err.starts_with("pipeline.toml:10:"), "{err}");
-    assert!(err.contains("unknown field `dri`"), "{err}");
+    assert!(err.contains("`output.dri`: unknown key `dri`"), "{err}");
     assert!(err.contains("did you mean `dir`?"), "{err}");
 }
 
@@ -53,7 +53,10 @@ fn wrong_type_names_line() {
 #[test]
 fn missing_sources_is_an_error() {
     let err = parse_str("[run]\nthreads = 1\n").unwrap_err().to_string();
-    assert!(err.contains("missing field `sources`"), "{err}");
+    assert!(
+        err.contains("`sources`: required key is missing; expected"),
+        "{err}"
+    );
 }
 
 fn load_in(dir: &Path, text: &str) -> Result<LoadedConfig, ConfigError> {
@@ -85,6 +88,10 @@ fn validation_errors_name_the_key() {
                 "path = \"crm.csv\"\nphone_region = \"china\"",
             ),
             "sources[0].phone_region",
+        ),
+        (
+            MINIMAL.replace("path = \"crm.csv\"", "path = \"crm.csv\"\nmax_columns = 0"),
+            "sources[0].max_columns",
         ),
         (format!("{MINIMAL}\n[output]\ndir = \".\"\n"), "output.dir"),
         (
@@ -151,4 +158,66 @@ fn output_beside_a_one_level_glob_is_allowed() {
         MINIMAL.replace("path = \"crm.csv\"", "path = \"data/*.csv\"")
     );
     load_in(tmp.path(), &text).unwrap();
+}
+
+#[test]
+fn stage_checks_name_the_key_and_its_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("crm.csv"), "CustomerID,Email\n1,a@b.c\n").unwrap();
+    let cases = [
+        (
+            format!("{MINIMAL}\n[dedupe]\nmatch_threshold = 1.5\n"),
+            "dedupe.match_threshold",
+            10,
+        ),
+        (
+            format!("{MINIMAL}\n[dedupe]\nblocking_rules = [[\"email\"], [\"phone\"]]\n"),
+            "dedupe.blocking_rules[1][0]",
+            10,
+        ),
+        (
+            format!(
+                "{MINIMAL}\n[[dedupe.comparisons]]\nname = \"dob\"\nkind = \"date\"\nfields = [\"date_of_birth\"]\n"
+            ),
+            "dedupe.comparisons[0].fields[0]",
+            12,
+        ),
+        (
+            format!("{MINIMAL}\n[survivorship]\nsource_priority = [\"erp\"]\n"),
+            "survivorship.source_priority[0]",
+            10,
+        ),
+        (
+            MINIMAL.replace(
+                "path = \"crm.csv\"",
+                "path = \"crm.csv\"\nrequired = [\"phone\"]",
+            ),
+            "sources[0].required[0]",
+            5,
+        ),
+    ];
+    for (text, key, line) in cases {
+        let err = load_in(tmp.path(), &text).unwrap_err();
+        assert_eq!(err.key(), Some(key), "{err}");
+        let ConfigError::Invalid { location, .. } = &err else {
+            panic!("not a validation error: {err}");
+        };
+        assert_eq!(location.map(|l| l.0), Some(line), "{err}");
+        assert!(err.to_string().contains("expected"), "{err}");
+    }
+}
+
+#[test]
+fn type_errors_name_the_full_key_path() {
+    let text =
+        format!("{MINIMAL}\n[[sources]]\nname = \"web\"\n[sources.columns]\nemail = \"mail\"\n");
+    let err = parse_str(&text).unwrap_err();
+    assert_eq!(err.key(), Some("sources[1].path"), "{err}");
+    assert!(err.to_string().contains("(source `web`)"), "{err}");
+    let err = parse_str(&format!("{MINIMAL}\n[run]\nas_of = \"2026-02-30\"\n")).unwrap_err();
+    assert_eq!(err.key(), Some("run.as_of"), "{err}");
+    assert!(
+        err.to_string().contains("expected a date `YYYY-MM-DD`"),
+        "{err}"
+    );
 }

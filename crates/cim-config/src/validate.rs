@@ -11,7 +11,7 @@ pub(crate) fn validate(cfg: &PipelineConfig, path: &Path) -> Result<(), ConfigEr
     if cfg.sources.is_empty() {
         return Err(invalid(
             "sources".into(),
-            "at least one `[[sources]]` table is required".into(),
+            "no source: expected at least one `[[sources]]` table".into(),
         ));
     }
     check_ratio(cfg.run.max_quarantine_ratio)
@@ -19,7 +19,7 @@ pub(crate) fn validate(cfg: &PipelineConfig, path: &Path) -> Result<(), ConfigEr
     if cfg.run.batch_rows == 0 {
         return Err(invalid(
             "run.batch_rows".into(),
-            "expected a positive number of rows".into(),
+            "0: expected a positive number of rows (default 65536)".into(),
         ));
     }
     if let Some(model) = &cfg.run.model
@@ -27,7 +27,10 @@ pub(crate) fn validate(cfg: &PipelineConfig, path: &Path) -> Result<(), ConfigEr
     {
         return Err(invalid(
             "run.model".into(),
-            format!("model file `{}` does not exist", model.display()),
+            format!(
+                "model file `{}` does not exist: expected the `model.json` of a run or of `cim train`",
+                model.display()
+            ),
         ));
     }
 
@@ -44,7 +47,7 @@ pub(crate) fn validate(cfg: &PipelineConfig, path: &Path) -> Result<(), ConfigEr
             return Err(invalid(
                 key("name"),
                 format!(
-                    "`{}` is not a valid source name: use letters, digits, `_` and `-`",
+                    "`{}` is not a valid source name: expected letters, digits, `_` and `-` (it prefixes every record id)",
                     s.name
                 ),
             ));
@@ -52,13 +55,16 @@ pub(crate) fn validate(cfg: &PipelineConfig, path: &Path) -> Result<(), ConfigEr
         if !names.insert(s.name.as_str()) {
             return Err(invalid(
                 key("name"),
-                format!("source name `{}` is used twice", s.name),
+                format!(
+                    "source name `{}` is used twice: expected a unique name per source",
+                    s.name
+                ),
             ));
         }
         if s.columns.is_empty() {
             return Err(invalid(
                 key("columns"),
-                "map at least one canonical field onto a column".into(),
+                "empty: expected at least one canonical field mapped onto a column, e.g. `email = \"Email\"`".into(),
             ));
         }
         if let Some(r) = s.max_quarantine_ratio {
@@ -73,7 +79,9 @@ pub(crate) fn validate(cfg: &PipelineConfig, path: &Path) -> Result<(), ConfigEr
             {
                 return Err(invalid(
                     key(k),
-                    format!("`{r}` is not an ISO 3166 alpha-2 code such as `CN`, `GB` or `US`"),
+                    format!(
+                        "`{r}` is not a country code: expected ISO 3166 alpha-2 such as `CN`, `GB` or `US`"
+                    ),
                 ));
             }
         }
@@ -85,7 +93,7 @@ pub(crate) fn validate(cfg: &PipelineConfig, path: &Path) -> Result<(), ConfigEr
             return Err(invalid(
                 "output.dir".into(),
                 format!(
-                    "output directory `{}` contains the input of source `{}`; each run replaces the output directory, so choose another",
+                    "output directory `{}` contains the input of source `{}`; each run replaces the output directory: expected a directory that holds no input",
                     cfg.output.dir.display(),
                     s.name
                 ),
@@ -95,7 +103,7 @@ pub(crate) fn validate(cfg: &PipelineConfig, path: &Path) -> Result<(), ConfigEr
             return Err(invalid(
                 "output.dir".into(),
                 format!(
-                    "output directory `{}` lies inside the glob `{}` of source `{}`: the next run would read its own outputs; choose a directory outside it",
+                    "output directory `{}` lies inside the glob `{}` of source `{}`: the next run would read its own outputs: expected a directory outside it",
                     cfg.output.dir.display(),
                     s.path.display(),
                     s.name
@@ -106,13 +114,15 @@ pub(crate) fn validate(cfg: &PipelineConfig, path: &Path) -> Result<(), ConfigEr
             return Err(invalid(
                 "output.dir".into(),
                 format!(
-                    "output directory `{}` is the directory of source `{}`'s files; choose a dedicated directory",
+                    "output directory `{}` is the directory of source `{}`'s files: expected a dedicated directory such as `out`",
                     cfg.output.dir.display(),
                     s.name
                 ),
             ));
         }
     }
+    crate::checks::validate_stages(cfg, path)?;
+    crate::encryption::validate(cfg, path)?;
     Ok(())
 }
 
@@ -120,7 +130,9 @@ fn check_ratio(r: f64) -> Result<(), String> {
     if (0.0..=1.0).contains(&r) {
         Ok(())
     } else {
-        Err(format!("{r} is not a ratio between 0 and 1"))
+        Err(format!(
+            "{r} is out of range: expected a ratio between 0 and 1 (0.05 = 5 % of the rows read)"
+        ))
     }
 }
 

@@ -200,10 +200,11 @@ impl PatternTable {
     ) -> Self {
         let n_pairs = levels.len().checked_div(n_comps).unwrap_or(0);
         const CHUNK: usize = 1 << 16;
-        let maps: Vec<HashMap<(u128, u64), u64>> = (0..n_pairs.div_ceil(CHUNK))
+        type Map = HashMap<(u128, u64), u64, xxhash_rust::xxh3::Xxh3DefaultBuilder>;
+        let maps: Vec<Map> = (0..n_pairs.div_ceil(CHUNK))
             .into_par_iter()
             .map(|ci| {
-                let mut m: HashMap<(u128, u64), u64> = HashMap::new();
+                let mut m = Map::default();
                 for i in ci * CHUNK..((ci + 1) * CHUNK).min(n_pairs) {
                     let p = pack(&levels[i * n_comps..(i + 1) * n_comps]);
                     *m.entry((p, mask_of(i))).or_insert(0) += 1;
@@ -211,7 +212,7 @@ impl PatternTable {
                 m
             })
             .collect();
-        let mut all: HashMap<(u128, u64), u64> = HashMap::new();
+        let mut all = Map::default();
         for m in maps {
             for (k, v) in m {
                 *all.entry(k).or_insert(0) += v;

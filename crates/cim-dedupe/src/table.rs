@@ -48,7 +48,10 @@ pub(crate) struct StrCol {
 
 impl StrCol {
     pub(crate) fn from_values<'a>(values: impl IntoIterator<Item = Option<&'a str>>) -> Self {
-        let mut map: HashMap<&'a str, u32> = HashMap::new();
+        // xxh3 instead of SipHash: interning hashes every value of every
+        // compared column (tens of millions of strings at 1M records).
+        let mut map: HashMap<&'a str, u32, xxhash_rust::xxh3::Xxh3DefaultBuilder> =
+            HashMap::default();
         let mut col = StrCol {
             ids: Vec::new(),
             values: vec!["".into()],

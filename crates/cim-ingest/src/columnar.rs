@@ -136,6 +136,7 @@ impl ColumnarFile {
         let mut leaves = Vec::new();
         flatten_fields(schema.fields(), "", &mut Vec::new(), &mut leaves);
         let names: Vec<String> = leaves.iter().map(|l| l.name.clone()).collect();
+        crate::delimited::check_width(source, file, names.len(), opts.max_columns)?;
         crate::delimited::check_unique(source, file, &names)?;
         for (field, cs) in &opts.columns {
             for c in cs.columns() {

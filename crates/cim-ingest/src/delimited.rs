@@ -264,6 +264,7 @@ impl DelimitedFile {
             columns_sent: false,
         };
         me.read_header(opts)?;
+        check_width(&me.source, &me.file, me.names.len(), opts.max_columns)?;
         me.max_record = ((me.names.len() * 2 + 8) * (max_field + 3)).max(1 << 20);
         if me.peeked.is_none() {
             me.peeked = me.next_event()?;
@@ -697,6 +698,20 @@ impl DelimitedFile {
         }
         Ok(false)
     }
+}
+
+/// Errors when a file has more columns than `max_columns` allows.
+pub(crate) fn check_width(source: &str, file: &str, n: usize, max: usize) -> Result<(), Error> {
+    if n > max {
+        return Err(format_err(
+            source,
+            file,
+            format!(
+                "{n} columns, more than `max_columns` = {max}; raise the source's `max_columns` if the file really is this wide"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Errors on a repeated column name.

@@ -33,6 +33,7 @@ pub(crate) struct JsonlFile {
     offset: u64,
     line_no: u64,
     max_field: usize,
+    max_columns: usize,
     max_line: usize,
     pending: Option<Line>,
 }
@@ -84,6 +85,7 @@ impl JsonlFile {
             offset: 0,
             line_no: 0,
             max_field,
+            max_columns: opts.max_columns,
             max_line: (64 * max_field).max(1 << 20),
             pending: None,
         };
@@ -212,6 +214,16 @@ impl JsonlFile {
         flatten("", map, &mut leaves);
         leaves.sort_by(|a, b| a.0.cmp(&b.0));
         leaves.dedup_by(|a, b| a.0 == b.0);
+        if leaves.len() > self.max_columns {
+            return sink.bad_row(bad(
+                QuarantineReason::WrongFieldCount,
+                format!(
+                    "{} fields, more than `max_columns` = {}",
+                    leaves.len(),
+                    self.max_columns
+                ),
+            ));
+        }
         for (path, v, _) in &leaves {
             if let Some(v) = v {
                 if v.len() > self.max_field {

@@ -56,7 +56,8 @@ pub use assemble::RawChunk;
 pub use duplicates::{DuplicateResolution, resolve_duplicate_keys};
 pub use error::Error;
 pub use options::{
-    ColumnSource, CsvOptions, DEFAULT_MAX_FIELD_BYTES, DuplicateKeyPolicy, Format, SourceOptions,
+    ColumnSource, CsvOptions, DEFAULT_MAX_COLUMNS, DEFAULT_MAX_FIELD_BYTES, DuplicateKeyPolicy,
+    Format, SourceOptions,
 };
 pub use profile::{
     ColumnProfile, DISTINCT_CAP, Profile, SourceProfile, ValueCount, mask, profile_source,

@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 /// Default maximum size of one field, in bytes (64 KiB).
 pub const DEFAULT_MAX_FIELD_BYTES: usize = 64 * 1024;
 
+/// Default maximum number of columns (fields) of one record.
+pub const DEFAULT_MAX_COLUMNS: usize = 4096;
+
 /// How to read one source: where its files are, their format and encoding,
 /// and which source columns feed which canonical field.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -58,6 +61,12 @@ pub struct SourceOptions {
     /// line longer than 64 times this (at least 1 MiB), is skipped to the
     /// end of its line without being held in memory. Default: 65536.
     pub max_field_bytes: usize,
+    /// Most columns a record may have: a CSV header (or first record) or a
+    /// Parquet/Arrow schema with more is refused with an error naming the
+    /// count; a JSON line with more leaf fields is quarantined as
+    /// `wrong_field_count`. With `max_field_bytes` it bounds the memory one
+    /// record may take. Default: 4096.
+    pub max_columns: usize,
     /// Keep unmapped columns in the `extra` JSON column. Default: `true`.
     pub keep_extra: bool,
     /// What to do with rows sharing a source key. Default: `keep_latest`.
@@ -77,6 +86,7 @@ impl Default for SourceOptions {
             columns: BTreeMap::new(),
             required: Vec::new(),
             max_field_bytes: DEFAULT_MAX_FIELD_BYTES,
+            max_columns: DEFAULT_MAX_COLUMNS,
             keep_extra: true,
             duplicate_keys: DuplicateKeyPolicy::KeepLatest,
         }

@@ -165,13 +165,15 @@ pub(crate) fn assign_ids(
         .iter()
         .map(|(r, g)| (r.as_str(), g))
         .collect();
-    let mut old_total: BTreeMap<&GoldenId, u32> = BTreeMap::new();
+    // Hash maps: every result built from their iteration order is sorted
+    // (changes, retired ids) or picked by a total order (survivor, claim).
+    let mut old_total: HashMap<&GoldenId, u32> = HashMap::new();
     for g in old_of.values() {
         *old_total.entry(g).or_default() += 1;
     }
 
     // Old id -> cluster -> (former records there, smallest of them).
-    let mut parts: BTreeMap<&GoldenId, BTreeMap<usize, (u32, &str)>> = BTreeMap::new();
+    let mut parts: HashMap<&GoldenId, BTreeMap<usize, (u32, &str)>> = HashMap::new();
     for (c, members) in clusters.iter().enumerate() {
         for &g in members {
             let rid = input.records[g].record_id;
@@ -250,6 +252,17 @@ pub(crate) fn assign_ids(
         })
         .collect();
     unclaimed.sort_unstable();
+    // Old ids with former records in each cluster, in old-id order: one
+    // pass over `parts` instead of one per unclaimed cluster (quadratic when
+    // a re-run reshapes many clusters).
+    let mut from_of: HashMap<usize, Vec<(&GoldenId, u32)>> = HashMap::new();
+    for (&o, ps) in &parts {
+        for (&c, p) in ps {
+            if ids[c].is_none() {
+                from_of.entry(c).or_default().push((o, p.0));
+            }
+        }
+    }
     for (seed, c) in unclaimed {
         let mut id = GoldenId::derive(seed);
         let mut salt = 0u32;
@@ -258,10 +271,7 @@ pub(crate) fn assign_ids(
             id = GoldenId::derive(&format!("{seed}#{salt}"));
         }
         issued.insert(id.clone());
-        let from: Vec<(&GoldenId, u32)> = parts
-            .iter()
-            .filter_map(|(&o, ps)| ps.get(&c).map(|p| (o, p.0)))
-            .collect();
+        let from = from_of.remove(&c).unwrap_or_default();
         if from.is_empty() {
             changes.push(IdChange {
                 kind: ChangeKind::Created,

@@ -73,6 +73,9 @@ pub use options::{Rule, RunInfo, SurvivorshipOptions};
 pub use render::{GoldenFieldView, GoldenView, MemberView, mask, render_cluster};
 pub use schema::{crosswalk_schema, id_changes_schema, master_schema, master_schema_for};
 
+/// Clusters per slice of the master built at once (see [`merge`]).
+const MASTER_CHUNK: usize = 1 << 16;
+
 /// Everything the merge stage produces for one run.
 #[derive(Debug, Clone)]
 pub struct MergeOutput {
@@ -156,15 +159,36 @@ pub fn merge(
     clusters.retain(|m| !m.is_empty());
 
     let ids = ids::assign_ids(&clusters, &input, previous, run);
-    let goldens: Vec<survivorship::GoldenRecord<'_>> = clusters
-        .par_iter()
-        .with_min_len(64)
-        .map(|members| survivorship::golden_record(&input, members, opts))
-        .collect();
     let mut order: Vec<usize> = (0..clusters.len()).collect();
     order.sort_unstable_by(|&a, &b| ids.ids[a].cmp(&ids.ids[b]));
 
-    let master = schema::build_master(opts, &input, &goldens, &clusters, &ids, &order)?;
+    // Golden records hold a few hundred bytes of vectors each: build the
+    // master a slice of clusters at a time (about 1 GiB less at 1M records).
+    // Slices follow cluster order, which follows input order, so the
+    // members' columns are read nearly sequentially; the rows are put in
+    // golden-id order afterwards with one `take`.
+    let schema = master_schema_for(opts);
+    let all: Vec<usize> = (0..clusters.len()).collect();
+    let parts: Vec<RecordBatch> = all
+        .chunks(MASTER_CHUNK)
+        .map(|chunk| {
+            let goldens: Vec<survivorship::GoldenRecord<'_>> = chunk
+                .par_iter()
+                .with_min_len(64)
+                .map(|&c| survivorship::golden_record(&input, &clusters[c], opts))
+                .collect();
+            schema::build_master(opts, &input, &goldens, &clusters, &ids, chunk)
+        })
+        .collect::<Result<_>>()?;
+    let by_cluster = match parts.len() {
+        0 => schema::build_master(opts, &input, &[], &clusters, &ids, &[])?,
+        1 => parts.into_iter().next().expect("one part"),
+        _ => arrow::compute::concat_batches(&schema, &parts)?,
+    };
+    let rows_in_order =
+        arrow::array::UInt32Array::from_iter_values(order.iter().map(|&c| c as u32));
+    let master = arrow::compute::take_record_batch(&by_cluster, &rows_in_order)?;
+    drop(by_cluster);
     let crosswalk = schema::build_crosswalk(&input, &clusters, &ids)?;
     let id_changes = schema::build_changes(run, &ids.changes)?;
     let stats = MergeStats {

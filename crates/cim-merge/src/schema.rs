@@ -107,6 +107,9 @@ pub fn id_changes_schema() -> SchemaRef {
 }
 
 /// Builds the master from golden records, rows in `order` (by golden id).
+/// `goldens[i]` is the golden record of cluster `order[i]`: callers build
+/// the master a slice of `order` at a time, so that only one slice's golden
+/// records are alive at once.
 pub(crate) fn build_master(
     opts: &SurvivorshipOptions,
     input: &Input<'_>,
@@ -115,6 +118,7 @@ pub(crate) fn build_master(
     ids: &IdAssignment,
     order: &[usize],
 ) -> Result<RecordBatch> {
+    debug_assert_eq!(goldens.len(), order.len());
     let schema = master_schema_for(opts);
     let n = order.len();
     let mut columns: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
@@ -126,7 +130,7 @@ pub(crate) fn build_master(
     columns.push(Arc::new(gid.finish()));
 
     for (i, &f) in MASTER_FIELDS.iter().enumerate() {
-        let values = order.iter().map(|&c| &goldens[c].fields[i].values);
+        let values = goldens.iter().map(|g| &g.fields[i].values);
         let array: ArrayRef = match field_type(opts, f) {
             DataType::List(_) => {
                 let mut b = ListBuilder::new(StringBuilder::new());
@@ -170,8 +174,7 @@ pub(crate) fn build_master(
         .map(|_| StringBuilder::new())
         .collect();
     let rid = |g: Option<usize>| g.map(|g| input.records[g].record_id);
-    for &c in order {
-        let gr = &goldens[c];
+    for (&c, gr) in order.iter().zip(goldens) {
         extra.append_option(gr.extra.as_deref());
         count.append_value(clusters[c].len() as u32);
         for s in &gr.sources {

@@ -8,6 +8,8 @@ use phonenumber::{ParseError, country};
 use crate::reason;
 use crate::text::{clean, is_placeholder};
 
+mod valid;
+
 /// A normalised phone number.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PhoneNorm {
@@ -101,12 +103,12 @@ type Parsed = Result<String, &'static str>;
 #[derive(Default)]
 pub(crate) struct PhoneCache(HashMap<(Option<country::Id>, String), Parsed>);
 
-/// Process-wide memos shared by every batch and thread. Validation
-/// dominates normalisation time (it runs the metadata regexes behind the
-/// `phonenumber` crate's global mutex), and the same customer's number
-/// recurs across batches and sources, often written differently. Both memos
-/// only ever hold what the crate itself returned, so results are identical
-/// with or without them; they stop growing at [`MEMO_CAP`] entries.
+/// Process-wide memo shared by every batch and thread: parsing still goes
+/// through the `phonenumber` crate's regexes behind its global mutex (see
+/// [`valid`]), and the same customer's number recurs across batches and
+/// sources. The memo only ever holds what the crate itself returned, so
+/// results are identical with or without it; it stops growing at
+/// [`MEMO_CAP`](memo::MEMO_CAP) entries.
 mod memo {
     use std::collections::HashMap;
     use std::hash::{BuildHasher, Hash};
@@ -155,9 +157,6 @@ mod memo {
     pub(super) static PARSED: LazyLock<
         Memo<(Option<phonenumber::country::Id>, String), super::Parsed>,
     > = LazyLock::new(Memo::new);
-    /// Validity per E.164 number: validation depends on the country code
-    /// and national number only, whatever the input looked like.
-    pub(super) static VALID: LazyLock<Memo<String, bool>> = LazyLock::new(Memo::new);
 }
 
 fn parse_canonical(region: Option<country::Id>, canonical: &str) -> Parsed {
@@ -166,14 +165,31 @@ fn parse_canonical(region: Option<country::Id>, canonical: &str) -> Parsed {
     })
 }
 
+/// Patterns the crate's shared regex cache may hold (it ships with 100).
+/// Parsing a number touches a handful of its region's patterns (IDD,
+/// national prefix, general descriptor, leading digits); with a few dozen
+/// regions in the input a 100-entry LRU evicts them, and every miss
+/// recompiles a regex from scratch. A few hundred compiled metadata regexes
+/// are a few MiB.
+const CRATE_REGEX_CACHE: usize = 1024;
+
 fn parse_uncached(region: Option<country::Id>, canonical: &str) -> Parsed {
+    static GROW_CACHE: std::sync::Once = std::sync::Once::new();
+    GROW_CACHE.call_once(|| {
+        let cache = phonenumber::metadata::DATABASE.cache();
+        let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.capacity() < CRATE_REGEX_CACHE {
+            cache.set_capacity(CRATE_REGEX_CACHE);
+        }
+    });
     match phonenumber::parse(region, canonical) {
         Ok(n) => {
             // E.164 is "+<code><national significant number>"; building it
             // directly skips the crate's pattern-driven formatter.
-            let e164 = format!("+{}{}", n.code().value(), n.national());
-            if memo::VALID.get_or(e164.clone(), |_| n.is_valid()) {
-                Ok(e164)
+            let national = n.national().to_string();
+            let code = n.code().value();
+            if valid::is_valid(code, &national) {
+                Ok(format!("+{code}{national}"))
             } else {
                 Err(reason::INVALID_NUMBER)
             }
@@ -202,6 +218,23 @@ pub(crate) fn phone_cached(
     raw: &str,
     region: Option<&str>,
     cache: Option<&mut PhoneCache>,
+) -> PhoneNorm {
+    phone_with(raw, region, |region, canonical| match cache {
+        Some(cache) => cache
+            .0
+            .entry((region, canonical))
+            .or_insert_with_key(|(r, c)| parse_canonical(*r, c))
+            .clone(),
+        None => parse_canonical(region, &canonical),
+    })
+}
+
+/// [`phone`] with the parse-and-validate step of the canonical input
+/// supplied by the caller (memoised, or the crate's own path in tests).
+fn phone_with(
+    raw: &str,
+    region: Option<&str>,
+    parse: impl FnOnce(Option<country::Id>, String) -> Parsed,
 ) -> PhoneNorm {
     let cleaned = clean(raw);
     if is_placeholder(&cleaned, false) {
@@ -259,14 +292,7 @@ pub(crate) fn phone_cached(
     } else {
         digits.clone()
     };
-    let parsed = match cache {
-        Some(cache) => cache
-            .0
-            .entry((region, canonical))
-            .or_insert_with_key(|(r, c)| parse_canonical(*r, c))
-            .clone(),
-        None => parse_canonical(region, &canonical),
-    };
+    let parsed = parse(region, canonical);
     match parsed {
         Ok(e164) => PhoneNorm {
             display: Some(match &extension {

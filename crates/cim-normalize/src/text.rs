@@ -13,6 +13,10 @@ use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 /// Idempotent: `clean(&clean(s)) == clean(s)`.
 pub fn clean(raw: &str) -> String {
     if raw.is_ascii() {
+        if is_clean_ascii(raw.as_bytes()) {
+            // Most values: one allocation, no per-char pushes.
+            return raw.to_owned();
+        }
         return collapse(raw.chars());
     }
     // Format characters go before NFKC: removing them afterwards could put
@@ -26,8 +30,17 @@ pub fn clean(raw: &str) -> String {
     }
 }
 
+/// ASCII text [`collapse`] would return unchanged: no control characters,
+/// no whitespace but single spaces between words.
+fn is_clean_ascii(b: &[u8]) -> bool {
+    b.first() != Some(&b' ')
+        && b.last() != Some(&b' ')
+        && b.iter().all(|&c| (0x20..0x7f).contains(&c))
+        && !b.windows(2).any(|w| w == b"  ")
+}
+
 fn collapse(chars: impl Iterator<Item = char>) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(chars.size_hint().0);
     let mut space = false;
     for c in chars {
         if c.is_whitespace() || c.is_control() {
@@ -256,7 +269,10 @@ pub fn is_placeholder(cleaned: &str, na_is_value: bool) -> bool {
     if na_is_value && lower == "na" {
         return false;
     }
-    PLACEHOLDERS.contains(&lower.as_str())
+    // Trimmed too: `空¡` must be a placeholder like the `空` that the name
+    // normaliser would keep of it, or normalising is not idempotent.
+    let trimmed = lower.trim_matches(|c: char| !c.is_alphanumeric());
+    PLACEHOLDERS.contains(&lower.as_str()) || PLACEHOLDERS.contains(&trimmed)
 }
 
 /// Cleans a raw value and reports `None` when it is missing (null, empty,

@@ -41,6 +41,15 @@ pub enum Error {
     /// An output name that is not a plain file name.
     #[error("invalid output file name `{0}`: expected a plain file name")]
     InvalidName(String),
+    /// An encryption key could not be loaded or is malformed. Names where
+    /// the key comes from (`env:NAME`, `file:PATH`), never the key.
+    #[error("encryption key `{source_id}`: {problem}")]
+    Key {
+        /// `env:NAME` or `file:PATH`.
+        source_id: String,
+        /// What is wrong, and what was expected.
+        problem: String,
+    },
     /// JSON serialisation failed (a bug: our report types always serialise).
     #[error("`{}`: could not serialise JSON: {source}", path.display())]
     Json {

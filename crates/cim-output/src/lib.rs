@@ -13,9 +13,14 @@
 //! The output directory is owned by cim: a commit replaces it as a whole.
 //!
 //! [`read_parquet`] reads a file back (previous run state, audit commands).
+//!
+//! [`ParquetEncryption`] (in [`ParquetOptions::encryption`]) encrypts chosen
+//! columns with Parquet modular encryption; see [`encryption`].
 
+pub mod encryption;
 mod error;
 mod writer;
 
+pub use encryption::{EncryptionKey, KeySource, ParquetEncryption, parquet_encryption};
 pub use error::{Error, Result};
 pub use writer::{OutputWriter, ParquetOptions, WrittenFile, read_parquet};

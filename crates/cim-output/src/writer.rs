@@ -6,11 +6,12 @@ use std::sync::Arc;
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 use serde::Serialize;
 
+use crate::encryption::ParquetEncryption;
 use crate::error::{Error, Result, io};
 
 /// Marker file that identifies a directory as a cim output directory. A
@@ -25,6 +26,9 @@ pub struct ParquetOptions {
     pub compression: Compression,
     /// Maximum rows per row group. Default: 1,048,576.
     pub max_row_group_rows: usize,
+    /// Columns to encrypt, and the key. Default: none. A file with none of
+    /// the listed columns is written unencrypted.
+    pub encryption: Option<ParquetEncryption>,
 }
 
 impl Default for ParquetOptions {
@@ -32,6 +36,7 @@ impl Default for ParquetOptions {
         Self {
             compression: Compression::SNAPPY,
             max_row_group_rows: 1 << 20,
+            encryption: None,
         }
     }
 }
@@ -144,14 +149,21 @@ impl OutputWriter {
     ) -> Result<&WrittenFile> {
         let path = self.staged_path(name)?;
         let file = File::create(&path).map_err(io(&path))?;
-        let props = WriterProperties::builder()
-            .set_compression(opts.compression)
-            .set_max_row_group_row_count(Some(opts.max_row_group_rows))
-            .build();
         let perr = |source| Error::Parquet {
             path: path.clone(),
             source,
         };
+        let mut props = WriterProperties::builder()
+            .set_compression(opts.compression)
+            .set_max_row_group_row_count(Some(opts.max_row_group_rows));
+        if let Some(enc) = &opts.encryption
+            && let Some((fep, kv)) = enc.properties(&schema).map_err(perr)?
+        {
+            props = props
+                .with_file_encryption_properties(fep)
+                .set_key_value_metadata(Some(vec![kv]));
+        }
+        let props = props.build();
         let mut writer = ArrowWriter::try_new(file, schema, Some(props)).map_err(perr)?;
         let mut rows = 0u64;
         for batch in batches {
@@ -279,13 +291,19 @@ fn sync_dir(dir: &Path) -> Result<()> {
 }
 
 /// Reads a whole Parquet file into memory: its Arrow schema and batches.
+/// Encrypted columns of a file cim wrote are decrypted with the key its key
+/// metadata names (environment variable or key file; see
+/// [`crate::encryption`]).
 pub fn read_parquet(path: &Path) -> Result<(SchemaRef, Vec<RecordBatch>)> {
     let file = File::open(path).map_err(io(path))?;
     let perr = |source| Error::Parquet {
         path: path.to_path_buf(),
         source,
     };
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(perr)?;
+    let opts = ArrowReaderOptions::new()
+        .with_file_decryption_properties(crate::encryption::decryption_properties());
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new_with_options(file, opts).map_err(perr)?;
     let schema = Arc::clone(builder.schema());
     let reader = builder.build().map_err(perr)?;
     let batches = reader

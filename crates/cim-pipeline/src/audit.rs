@@ -18,6 +18,27 @@ const BORDERLINE_PAIRS: usize = 10;
 /// row of their own: f32 rounding of stored weights, not an adjustment.
 const TF_EPSILON: f64 = 1e-4;
 
+/// The step `cim_dedupe::explain` adds when the person-conflict guard caps a
+/// pair (no fields, the cap as its weight).
+const CONFLICT_GUARD_STEP: &str = "person_conflict_guard";
+
+/// A difference between a pair's stored weight and its rows' sum larger than
+/// this (bits) is a cap, not f32 rounding of the stored weights.
+const CAP_EPSILON: f64 = 1e-2;
+
+/// The waterfall row of the person-conflict guard's cap (`adjustment` bits).
+fn guard_row(adjustment: f64) -> WaterfallRow {
+    WaterfallRow {
+        comparison: cim_audit::CONFLICT_GUARD_ROW.to_owned(),
+        level: "capped at 0".to_owned(),
+        value_l: Some(String::new()),
+        value_r: Some(String::new()),
+        m: None,
+        u: None,
+        weight: adjustment,
+    }
+}
+
 /// Finds the batch and local row of a global row.
 fn locate(records: &[RecordBatch], mut row: usize) -> Option<(&RecordBatch, usize)> {
     for b in records {
@@ -113,6 +134,25 @@ pub fn explanation_waterfall(
 ) -> Result<Waterfall, PipelineError> {
     let mut rows = Vec::with_capacity(e.steps.len() + 2);
     for (c, step) in e.steps.iter().enumerate() {
+        // Steps without fields adjust the running total rather than compare
+        // values (the person-conflict cap, ...): one row each, without m, u
+        // or values, and no "(term frequency)" row.
+        if step.fields.is_empty() {
+            rows.push(if step.comparison == CONFLICT_GUARD_STEP {
+                guard_row(step.weight)
+            } else {
+                WaterfallRow {
+                    comparison: step.comparison.replace('_', " "),
+                    level: step.level.clone(),
+                    value_l: Some(String::new()),
+                    value_r: Some(String::new()),
+                    m: None,
+                    u: None,
+                    weight: step.weight,
+                }
+            });
+            continue;
+        }
         let fields = specs.get(c).map_or(&step.fields[..], shown_fields);
         let values = (
             comparison_value(records, e.row_l, fields, show_pii)?,
@@ -172,6 +212,27 @@ fn pair_waterfall(
             lp.u,
             lp.match_weight,
             w - lp.match_weight,
+        );
+    }
+    // The stored weight of a pair the person-conflict guard capped is below
+    // the sum of its levels: show the cap as its own row so the rows add up.
+    let shown = result.model.prior_match_weight + rows.iter().map(|r| r.weight).sum::<f64>();
+    let adjustment = p.match_weight[i] - shown;
+    if adjustment.abs() > CAP_EPSILON {
+        rows.push(
+            if adjustment < 0.0 && p.match_weight[i].abs() < CAP_EPSILON {
+                guard_row(adjustment)
+            } else {
+                WaterfallRow {
+                    comparison: "adjustments".to_owned(),
+                    level: "redundant evidence, caps".to_owned(),
+                    value_l: Some(String::new()),
+                    value_r: Some(String::new()),
+                    m: None,
+                    u: None,
+                    weight: adjustment,
+                }
+            },
         );
     }
     Ok(Waterfall {

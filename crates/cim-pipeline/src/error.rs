@@ -80,7 +80,10 @@ impl PipelineError {
             | Self::QualityGate { .. }
             | Self::Model { .. }
             | Self::Forget(_) => true,
-            Self::Output(e) => matches!(e, cim_output::Error::Locked { .. }),
+            Self::Output(e) => matches!(
+                e,
+                cim_output::Error::Locked { .. } | cim_output::Error::Key { .. }
+            ),
             _ => false,
         }
     }
@@ -112,3 +115,15 @@ fn disk_full_hint(e: &cim_output::Error) -> &'static str {
 }
 
 const DISK_FULL: &str = " (disk full: free space on the output filesystem and rerun; nothing was published, the previous outputs are intact)";
+
+/// A source error the config caused (missing file, unknown column, unknown
+/// encoding) becomes a config error naming the key (`sources[1].columns.email`)
+/// and its line in the config file; other errors pass through.
+pub(crate) fn keyed(cfg: &cim_config::LoadedConfig, e: PipelineError) -> PipelineError {
+    match &e {
+        PipelineError::Ingest { source_name, error } => cfg
+            .source_error(source_name, error)
+            .map_or(e, PipelineError::Config),
+        _ => e,
+    }
+}

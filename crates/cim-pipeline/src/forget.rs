@@ -190,7 +190,12 @@ pub fn forget(dir: &Path, req: &ForgetRequest) -> Result<ErasureEntry, PipelineE
             if removed == 0 {
                 copy(&mut writer, &path, name)?;
             } else {
-                writer.write_parquet(name, schema, &kept, &pq)?;
+                // Encrypted columns stay encrypted, with the key they name.
+                let opts = ParquetOptions {
+                    encryption: cim_output::parquet_encryption(&path)?,
+                    ..pq.clone()
+                };
+                writer.write_parquet(name, schema, &kept, &opts)?;
             }
         } else {
             let bytes = std::fs::read(&path).map_err(|e| io_err(&path, e))?;

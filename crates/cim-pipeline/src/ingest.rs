@@ -77,6 +77,30 @@ pub fn ingest_all(
     progress: &dyn Progress,
     row_limit: Option<u64>,
 ) -> Result<Ingested, PipelineError> {
+    ingest_columns(cfg, progress, row_limit, None)
+}
+
+/// Columns every projection keeps: provenance and what duplicate-key
+/// resolution reads.
+const BASE_COLUMNS: [&str; 6] = [
+    col::RECORD_ID,
+    col::SOURCE,
+    col::FILE,
+    col::LINE,
+    "source_key",
+    "updated_at",
+];
+
+/// [`ingest_all`], keeping of each normalised batch only the columns named
+/// in `keep` (plus provenance) as soon as it is normalised, so that a pass
+/// over every row (`cim check` counting blocking pairs) holds little more
+/// than the match keys. [`Ingested::field_quality`] needs every column.
+pub(crate) fn ingest_columns(
+    cfg: &PipelineConfig,
+    progress: &dyn Progress,
+    row_limit: Option<u64>,
+    keep: Option<&[String]>,
+) -> Result<Ingested, PipelineError> {
     let mut out = Ingested::default();
     let normalize_opts = &cfg.normalize;
     // Enough batches in flight to keep every thread busy while reading stays
@@ -98,7 +122,8 @@ pub fn ingest_all(
         let mut batches: Vec<RecordBatch> = Vec::new();
         let mut quarantine: Vec<QuarantineRow> = Vec::new();
         let mut seen: u64 = 0;
-        loop {
+        // The next window of raw batches and the time spent reading it.
+        let mut read_window = |quarantine: &mut Vec<QuarantineRow>| {
             let t = Instant::now();
             let mut raw = Vec::with_capacity(window);
             while raw.len() < window {
@@ -115,21 +140,51 @@ pub fn ingest_all(
                     None => break,
                 }
             }
-            out.ingest_ms += t.elapsed().as_millis() as u64;
-            if raw.is_empty() {
-                break;
-            }
+            Ok::<_, PipelineError>((raw, t.elapsed().as_millis() as u64))
+        };
+        let (mut raw, ms) = read_window(&mut quarantine)?;
+        out.ingest_ms += ms;
+        while !raw.is_empty() {
             let t = Instant::now();
             let rows: u64 = raw.iter().map(|b| b.num_rows() as u64).sum();
-            let normalized: Vec<RecordBatch> = raw
-                .par_iter()
-                .map(|b| cim_normalize::normalize_batch(b, &hints, normalize_opts))
-                .collect::<Result<_, _>>()
-                .map_err(|error| PipelineError::Normalize {
-                    source_name: name.clone(),
-                    error,
-                })?;
+            // Read the next window while this one is normalised: the reader
+            // is sequential (line numbers and order stay exact), so on its
+            // own it would leave the other threads idle. Results are
+            // collected in window order, whatever thread ran what.
+            let (next, normalized) = rayon::join(
+                || read_window(&mut quarantine),
+                || {
+                    raw.par_iter()
+                        .map(|b| cim_normalize::normalize_batch(b, &hints, normalize_opts))
+                        .collect::<Result<Vec<RecordBatch>, _>>()
+                },
+            );
+            let normalized = normalized.map_err(|error| PipelineError::Normalize {
+                source_name: name.clone(),
+                error,
+            })?;
+            let (next, ms) = next?;
+            // Reading overlaps normalising: `normalize` is the wall time of
+            // both, `ingest` the part spent reading.
+            out.ingest_ms += ms;
             out.normalize_ms += t.elapsed().as_millis() as u64;
+            raw = next;
+            let normalized = match keep {
+                Some(keep) => normalized
+                    .into_iter()
+                    .map(|b| {
+                        let schema = b.schema();
+                        let idx: Vec<usize> = (0..schema.fields().len())
+                            .filter(|&i| {
+                                let n = schema.field(i).name();
+                                BASE_COLUMNS.contains(&n.as_str()) || keep.contains(n)
+                            })
+                            .collect();
+                        b.project(&idx)
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+                None => normalized,
+            };
             batches.extend(normalized.into_iter().filter(|b| b.num_rows() > 0));
             progress.advance(rows);
         }

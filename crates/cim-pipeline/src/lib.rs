@@ -14,6 +14,7 @@
 
 mod audit;
 mod check;
+mod encryption;
 mod error;
 mod forget;
 mod ingest;

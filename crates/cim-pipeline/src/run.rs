@@ -51,7 +51,7 @@ pub fn train(
 ) -> Result<cim_dedupe::Model, PipelineError> {
     let c = &cfg.config;
     pool(opts.threads.unwrap_or(c.run.threads))?.install(|| {
-        let ingested = ingest_all(c, progress, None)?;
+        let ingested = ingest_all(c, progress, None).map_err(|e| crate::error::keyed(cfg, e))?;
         progress.start("train", None);
         let model = cim_dedupe::train(&ingested.records, &c.dedupe)?;
         progress.finish("train");
@@ -73,6 +73,8 @@ pub fn run(
     // Lock the output directory first, so a concurrent run fails before
     // doing any work.
     let mut writer = OutputWriter::begin(&c.output.dir)?;
+    // Load the encryption key now: a missing key fails before any work.
+    let enc = crate::encryption::OutputEncryption::from_config(c)?;
     let as_of = opts
         .as_of
         .or(c.run.as_of)
@@ -81,7 +83,7 @@ pub fn run(
     let model = model_path.as_ref().map(load_model).transpose()?;
 
     pool.install(|| {
-        let ingested = ingest_all(c, progress, None)?;
+        let ingested = ingest_all(c, progress, None).map_err(|e| crate::error::keyed(cfg, e))?;
         let rows = conservation(&ingested)?;
         quality_gate(cfg, &ingested, &rows)?;
         let field_quality = ingested.field_quality()?;
@@ -122,7 +124,7 @@ pub fn run(
             files::MASTER,
             merged.master.schema(),
             std::slice::from_ref(&merged.master),
-            &pq,
+            &enc.options(files::MASTER),
         )?;
         writer.write_parquet(
             files::CROSSWALK,
@@ -141,14 +143,14 @@ pub fn run(
             files::QUARANTINE,
             cim_schema::quarantine_schema(),
             &[quarantine],
-            &pq,
+            &enc.options(files::QUARANTINE),
         )?;
         if c.output.records {
             writer.write_parquet(
                 files::RECORDS,
                 cim_schema::normalized_schema(),
                 &ingested.records,
-                &pq,
+                &enc.options(files::RECORDS),
             )?;
         }
         writer.write_json(files::MODEL, &result.model)?;

@@ -80,3 +80,51 @@ fn text_is_aligned_with_running_totals_and_decision() {
     assert!(second.contains("no match"), "{second}");
     assert!(!second.contains("Maria") && second.contains("M****"));
 }
+
+#[test]
+fn the_person_conflict_guard_is_its_own_line() {
+    let row = |comparison: &str, level: &str, m: Option<f64>, weight: f64| WaterfallRow {
+        comparison: comparison.into(),
+        level: level.into(),
+        value_l: m.map(|_| "S***".to_owned()),
+        value_r: m.map(|_| "S***".to_owned()),
+        m,
+        u: m.map(|_| 0.01),
+        weight,
+    };
+    let mut w = Waterfall {
+        record_id_l: "crm:1".into(),
+        record_id_r: "web:2".into(),
+        prior_weight: -7.5,
+        rows: vec![
+            row("given_name", "else", Some(0.1), -3.0),
+            row("phone", "exact", Some(0.9), 7.6),
+            row("address", "exact", Some(0.6), 7.4),
+        ],
+        threshold: 0.8,
+    };
+    let plain = render_waterfall_text(&w);
+    assert!(!plain.contains("guard"), "{plain}");
+    w.rows.push(row(
+        cim_audit::CONFLICT_GUARD_ROW,
+        "capped at 0",
+        None,
+        -4.5,
+    ));
+    let text = render_waterfall_text(&w);
+    let guard_rows: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("person conflict guard"))
+        .collect();
+    assert_eq!(guard_rows.len(), 1, "{text}");
+    assert!(guard_rows[0].contains("capped at 0") && guard_rows[0].contains("-4.50"));
+    assert!(!text.contains("term frequency"), "{text}");
+    assert!(
+        text.contains(
+            "given names differ and no shared email or national id -> weight capped at 0"
+        ),
+        "{text}"
+    );
+    assert_eq!(w.total_weight(), 0.0);
+    assert!(text.contains("no match"), "{text}");
+}

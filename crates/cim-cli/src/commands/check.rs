@@ -9,14 +9,16 @@ use crate::exit::ExitStatus;
 /// Prints the check report; exit 0 when a run would proceed, 1 when not.
 pub fn check(args: &CheckArgs, global: &GlobalArgs) -> anyhow::Result<ExitStatus> {
     let cfg = cim_config::load(&args.config)?;
-    let mut report = cim_pipeline::check(&cfg, args.sample_rows)?;
+    let progress = crate::progress::for_args(global);
+    let mut report =
+        cim_pipeline::check(&cfg, args.sample_rows, !args.sample_only, progress.as_ref())?;
     if !global.show_pii {
         report.mask();
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?)?;
     } else {
-        print!("{}", render(&report, &args.config.display().to_string()));
+        out!("{}", render(&report, &args.config.display().to_string()))?;
     }
     Ok(if report.proceed {
         ExitStatus::Success
@@ -27,11 +29,20 @@ pub fn check(args: &CheckArgs, global: &GlobalArgs) -> anyhow::Result<ExitStatus
 
 fn render(r: &cim_pipeline::CheckReport, config: &str) -> String {
     let mut o = String::new();
-    let _ = writeln!(
-        o,
-        "cim check {config} (first {} rows of each source)",
-        r.sample_rows
-    );
+    let _ = writeln!(o, "cim check {config}");
+    if r.exact {
+        let _ = writeln!(
+            o,
+            "  exact, over every row: row and quarantine counts, blocking pairs\n  from the first {} rows of each source: the sample rows shown",
+            r.sample_rows
+        );
+    } else {
+        let _ = writeln!(
+            o,
+            "  from the first {} rows of each source (--sample-only): every figure",
+            r.sample_rows
+        );
+    }
     for s in &r.sources {
         let _ = writeln!(
             o,
@@ -54,7 +65,11 @@ fn render(r: &cim_pipeline::CheckReport, config: &str) -> String {
             let _ = writeln!(o, "  sample {}: {}", i + 1, fields.join(", "));
         }
     }
-    o.push_str("\nblocking (candidate pairs on the sample):\n");
+    o.push_str(if r.exact {
+        "\nblocking (candidate pairs over every row, exact):\n"
+    } else {
+        "\nblocking (candidate pairs on the sample):\n"
+    });
     for b in &r.blocking {
         let largest: Vec<String> = b
             .largest_blocks
@@ -64,7 +79,7 @@ fn render(r: &cim_pipeline::CheckReport, config: &str) -> String {
             .collect();
         let _ = writeln!(
             o,
-            "  {:>2} {:<40} {:>9} pairs ({:?}; largest blocks: {})",
+            "  {:>2} {:<44} {:>11} pairs ({:?}; largest blocks: {})",
             b.index,
             b.rule,
             b.candidate_pairs,
@@ -92,6 +107,6 @@ fn render(r: &cim_pipeline::CheckReport, config: &str) -> String {
 
 /// Prints the config reference (Markdown), as committed in docs/CONFIG.md.
 pub fn config_reference() -> anyhow::Result<ExitStatus> {
-    print!("{}", cim_config::config_reference_markdown());
+    out!("{}", cim_config::config_reference_markdown())?;
     Ok(ExitStatus::Success)
 }

@@ -56,9 +56,9 @@ pub fn cluster(args: &ClusterArgs, global: &GlobalArgs) -> anyhow::Result<ExitSt
     };
     let records = read_output(&args.output, files::RECORDS)?;
     let member_views = cim_merge::MemberView::from_normalized(&records, &members)?;
-    print!(
+    out!(
         "{}",
         cim_merge::render_cluster(&view, &member_views, global.show_pii)
-    );
+    )?;
     Ok(ExitStatus::Success)
 }

@@ -42,9 +42,9 @@ pub fn evaluate(args: &EvaluateArgs, _global: &GlobalArgs) -> anyhow::Result<Exi
     };
     let evaluation = eval.finish(&opts);
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&evaluation)?);
+        outln!("{}", serde_json::to_string_pretty(&evaluation)?)?;
     } else {
-        print!("{}", cim_audit::render_evaluation_text(&evaluation));
+        out!("{}", cim_audit::render_evaluation_text(&evaluation))?;
     }
     Ok(ExitStatus::Success)
 }

@@ -65,10 +65,10 @@ pub fn explain(args: &ExplainArgs, global: &GlobalArgs) -> anyhow::Result<ExitSt
             "blocking_rules": rules(&explanation.blocking_rules),
             "oversized_blocking_rules": rules(&explanation.oversized_blocking_rules),
         });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        outln!("{}", serde_json::to_string_pretty(&out)?)?;
     } else {
-        print!("{}", cim_audit::render_waterfall_text(&waterfall));
-        print!("{}", epilogue(&explanation, global.show_pii));
+        out!("{}", cim_audit::render_waterfall_text(&waterfall))?;
+        out!("{}", epilogue(&explanation, global.show_pii))?;
     }
     Ok(ExitStatus::Success)
 }

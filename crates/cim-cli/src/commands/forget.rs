@@ -16,24 +16,24 @@ pub fn forget(args: &ForgetArgs, global: &GlobalArgs) -> anyhow::Result<ExitStat
     let entry = cim_pipeline::forget(&args.output, &req)?;
     if args.json {
         let json = serde_json::to_string_pretty(&entry).context("serialising the erasure")?;
-        println!("{json}");
+        outln!("{json}")?;
     } else if global.quiet == 0 {
-        println!(
+        outln!(
             "forgot {} customer(s), {} record(s) in {}",
             entry.golden_ids.len(),
             entry.record_ids.len(),
             args.output.display()
-        );
+        )?;
         for (file, n) in &entry.rows_removed {
-            println!("  {file}: {n} rows removed");
+            outln!("  {file}: {n} rows removed")?;
         }
         for file in &entry.files_dropped {
-            println!("  {file}: removed (mentions a forgotten id; rerun to regenerate)");
+            outln!("  {file}: removed (mentions a forgotten id; rerun to regenerate)")?;
         }
-        println!(
+        outln!(
             "  logged in {}; erase the customer in the source systems too, or the next run brings them back",
             cim_pipeline::ERASURE_LOG
-        );
+        )?;
     }
     Ok(ExitStatus::Success)
 }

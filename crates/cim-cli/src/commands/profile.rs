@@ -81,7 +81,7 @@ pub fn profile(args: &ProfileArgs, global: &GlobalArgs) -> anyhow::Result<ExitSt
             &serde_json::json!({ "values_masked": !global.show_pii, "sources": reports }),
         )
         .context("serialising the profile")?;
-        println!("{json}");
+        outln!("{json}")?;
     } else {
         let mut out = String::new();
         for (i, r) in reports.iter().enumerate() {
@@ -92,7 +92,7 @@ pub fn profile(args: &ProfileArgs, global: &GlobalArgs) -> anyhow::Result<ExitSt
             out.push_str(&cim_ingest::render_profile(&r.profile, true));
             out.push_str(&render_validity(r));
         }
-        print!("{out}");
+        out!("{out}")?;
     }
     Ok(ExitStatus::Success)
 }

@@ -20,9 +20,9 @@ pub fn run(args: &RunArgs, global: &GlobalArgs) -> anyhow::Result<ExitStatus> {
     let summary = cim_pipeline::run(&cfg, &opts, progress.as_ref())?;
     if args.json {
         let json = serde_json::to_string_pretty(&summary).context("serialising the run summary")?;
-        println!("{json}");
+        outln!("{json}")?;
     } else if global.quiet == 0 {
-        print!("{}", render(&summary, &cfg.config.output.dir));
+        out!("{}", render(&summary, &cfg.config.output.dir))?;
     }
     Ok(ExitStatus::Success)
 }

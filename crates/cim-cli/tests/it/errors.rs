@@ -15,7 +15,10 @@ fn bad_configs_exit_1_naming_file_and_key() {
         "[[sources]]\nname = \"crm\"\npath = \"crm.csv\"\n[sources.columns]\nemail = \"Email\"\n";
     std::fs::write(tmp.path().join("crm.csv"), "Email\na@example.com\n").unwrap();
     let cases: &[(&str, &str)] = &[
-        ("[[sources]]\nname = \"crm\"\n", "missing field `path`"),
+        (
+            "[[sources]]\nname = \"crm\"\n",
+            "`sources[0].path` (source `crm`): required key is missing",
+        ),
         (
             &format!("{base}[output]\ndri = \"x\"\n"),
             "did you mean `dir`?",

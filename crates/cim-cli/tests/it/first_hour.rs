@@ -116,9 +116,25 @@ fn init_then_check_then_run_reaches_f1_0_9() {
     init_demo(tmp.path());
     let o = cim_in(tmp.path(), &["check", "pipeline.toml", "-q"]);
     assert_code(&o, 0);
-    assert!(stdout(&o).contains("ok: a run would proceed"));
-    let o = cim_in(tmp.path(), &["run", "pipeline.toml", "-q"]);
+    let check = stdout(&o);
+    assert!(check.contains("ok: a run would proceed"));
+    assert!(check.contains("blocking (candidate pairs over every row, exact)"));
+    assert_snapshot("check_init_demo.txt", &check);
+    let o = cim_in(tmp.path(), &["run", "pipeline.toml"]);
     assert_code(&o, 0);
+    // The run summary up to the model-dependent counts: run id (dated) and
+    // time masked.
+    let run = stdout(&o);
+    let head: Vec<String> = run
+        .lines()
+        .take_while(|l| !l.trim_start().starts_with("golden records"))
+        .map(|l| match l.strip_prefix("cim run ") {
+            Some(_) => "cim run <run id> finished in <t> s".to_owned(),
+            None => l.to_owned(),
+        })
+        .collect();
+    assert_snapshot("run_init_demo.txt", &(head.join("\n") + "\n"));
+    assert!(run.contains("master.parquet"), "{run}");
     let truth = repo().join("fixtures/demo/truth.csv");
     let o = cim_in(
         tmp.path(),
@@ -261,6 +277,232 @@ fn help_of_every_command() {
     }
 }
 
+/// A broken config: what is wrong, the text, and the key path the error
+/// must name (`None` for a TOML syntax error, which has no key).
+struct Broken {
+    name: &'static str,
+    text: String,
+    key: Option<&'static str>,
+}
+
+fn broken_configs() -> Vec<Broken> {
+    let base =
+        "[[sources]]\nname = \"crm\"\npath = \"crm.csv\"\n[sources.columns]\nemail = \"Email\"\n";
+    let web = "[[sources]]\nname = \"web\"\npath = \"web.jsonl\"\n[sources.columns]\nemail = \"mail\"\nfull_name = \"name\"\n";
+    let two = format!("{base}{web}");
+    // An option line in the first source's table.
+    let opt = |line: &str| {
+        base.replace(
+            "path = \"crm.csv\"\n",
+            &format!("path = \"crm.csv\"\n{line}\n"),
+        )
+    };
+    let b = |name, text: String, key| Broken { name, text, key };
+    vec![
+        b("TOML syntax error", format!("{base}[run\n"), None),
+        b("no sources", "[run]\nthreads = 1\n".into(), Some("sources")),
+        b(
+            "sources not an array of tables",
+            "sources = 3\n".into(),
+            Some("sources"),
+        ),
+        b(
+            "second source without path",
+            format!("{base}[[sources]]\nname = \"web\"\n[sources.columns]\nemail = \"mail\"\n"),
+            Some("sources[1].path"),
+        ),
+        b(
+            "source without name",
+            base.replace("name = \"crm\"\n", ""),
+            Some("sources[0].name"),
+        ),
+        b(
+            "source without columns",
+            "[[sources]]\nname = \"crm\"\npath = \"crm.csv\"\n".into(),
+            Some("sources[0].columns"),
+        ),
+        b(
+            "misspelt section",
+            format!("{base}[dedup]\nmatch_threshold = 0.9\n"),
+            Some("dedup"),
+        ),
+        b(
+            "misspelt output key",
+            format!("{base}[output]\ndri = \"x\"\n"),
+            Some("output.dri"),
+        ),
+        b(
+            "misspelt field",
+            base.replace("email =", "emial ="),
+            Some("sources[0].columns.emial"),
+        ),
+        b(
+            "misspelt source option",
+            opt("encodng = \"gbk\""),
+            Some("sources[0].encodng"),
+        ),
+        b(
+            "wrong type",
+            format!("{base}[run]\nthreads = \"two\"\n"),
+            Some("run.threads"),
+        ),
+        b(
+            "negative count",
+            format!("{base}[run]\nthreads = -1\n"),
+            Some("run.threads"),
+        ),
+        b(
+            "bad as_of date",
+            format!("{base}[run]\nas_of = \"2026-13-01\"\n"),
+            Some("run.as_of"),
+        ),
+        b(
+            "timestamp where a date is expected",
+            format!("{base}[run]\nas_of = \"2026-01-31T08:00:00\"\n"),
+            Some("run.as_of"),
+        ),
+        b(
+            "unquoted TOML date",
+            format!("{base}[normalize]\nreference_date = 2026-01-31\n"),
+            Some("normalize.reference_date"),
+        ),
+        b(
+            "ratio above 1",
+            format!("{base}[run]\nmax_quarantine_ratio = 2.0\n"),
+            Some("run.max_quarantine_ratio"),
+        ),
+        b(
+            "threshold above 1",
+            format!("{base}[dedupe]\nmatch_threshold = 1.5\n"),
+            Some("dedupe.match_threshold"),
+        ),
+        b(
+            "negative floor",
+            format!("{base}[dedupe]\npairs_floor = -0.1\n"),
+            Some("dedupe.pairs_floor"),
+        ),
+        b(
+            "fixed m above 1",
+            format!("{base}[[dedupe.fixed]]\ncomparison = \"email\"\nlevel = \"exact\"\nm = 1.5\n"),
+            Some("dedupe.fixed[0].m"),
+        ),
+        b(
+            "bad link type",
+            format!("{base}[dedupe]\nlink_type = \"link\"\n"),
+            Some("dedupe.link_type"),
+        ),
+        b(
+            "bad blocking key",
+            format!("{base}[dedupe]\nblocking_rules = [[\"email\"], [\"emali\"]]\n"),
+            Some("dedupe.blocking_rules[1]"),
+        ),
+        b(
+            "blocking rule on an unmapped field",
+            format!("{base}[dedupe]\nblocking_rules = [[\"email\"], [\"dob\", \"postcode\"]]\n"),
+            Some("dedupe.blocking_rules[1][0]"),
+        ),
+        b(
+            "comparison on an unmapped field",
+            format!(
+                "{base}[[dedupe.comparisons]]\nname = \"email\"\nkind = \"email\"\nfields = [\"email\"]\n[[dedupe.comparisons]]\nname = \"dob\"\nkind = \"date\"\nfields = [\"date_of_birth\"]\n"
+            ),
+            Some("dedupe.comparisons[1].fields[0]"),
+        ),
+        b(
+            "similarity threshold above 1",
+            format!(
+                "{two}[[dedupe.comparisons]]\nname = \"name\"\nkind = \"full_name\"\nfields = [\"full_name\"]\nthresholds = [0.9, 75]\n"
+            ),
+            Some("dedupe.comparisons[0].thresholds[1]"),
+        ),
+        b(
+            "survivorship rule for an unknown field",
+            format!("{base}[survivorship.fields]\nemial = \"most_recent\"\n"),
+            Some("survivorship.fields.emial"),
+        ),
+        b(
+            "survivorship rule inside a kept-together unit",
+            format!("{two}[survivorship.fields]\ngiven_name = \"longest\"\n"),
+            Some("survivorship.fields.given_name"),
+        ),
+        b(
+            "source priority names an unknown source",
+            format!("{two}[survivorship]\nsource_priority = [\"web\", \"erp\"]\n"),
+            Some("survivorship.source_priority[1]"),
+        ),
+        b(
+            "duplicate source names",
+            format!("{base}{}", web.replace("\"web\"", "\"crm\"")),
+            Some("sources[1].name"),
+        ),
+        b(
+            "bad source name",
+            base.replace("name = \"crm\"", "name = \"c r m\""),
+            Some("sources[0].name"),
+        ),
+        b(
+            "bad phone region",
+            opt("phone_region = \"china\""),
+            Some("sources[0].phone_region"),
+        ),
+        b(
+            "bad date order",
+            opt("date_order = \"dym\""),
+            Some("sources[0].date_order"),
+        ),
+        b(
+            "unknown encoding",
+            opt("encoding = \"klingon\""),
+            Some("sources[0].encoding"),
+        ),
+        b(
+            "unknown fallback encoding",
+            opt("fallback_encoding = \"gbkk\""),
+            Some("sources[0].fallback_encoding"),
+        ),
+        b(
+            "two-character delimiter",
+            format!("{base}[sources.csv]\ndelimiter = \";;\"\n"),
+            Some("sources[0].csv.delimiter"),
+        ),
+        b(
+            "required field not mapped",
+            opt("required = [\"email\", \"phone\"]"),
+            Some("sources[0].required[1]"),
+        ),
+        b(
+            "missing source file",
+            base.replace("crm.csv", "missing.csv"),
+            Some("sources[0].path"),
+        ),
+        b(
+            "bad glob",
+            base.replace("crm.csv", "exports/crm-[0-9.csv"),
+            Some("sources[0].path"),
+        ),
+        b(
+            "glob matching no file",
+            base.replace("crm.csv", "exports/*.csv"),
+            Some("sources[0].path"),
+        ),
+        b(
+            "unknown column",
+            base.replace("\"Email\"", "\"E-mail\""),
+            Some("sources[0].columns.email"),
+        ),
+        b(
+            "output is the source directory",
+            format!("{base}[output]\ndir = \".\"\n"),
+            Some("output.dir"),
+        ),
+        b(
+            "output is a file",
+            format!("{base}[output]\ndir = \"crm.csv\"\n"),
+            Some("output.dir"),
+        ),
+    ]
+}
+
 #[test]
 fn config_error_messages() {
     let tmp = tempfile::tempdir().unwrap();
@@ -269,83 +511,170 @@ fn config_error_messages() {
         "Email,Name\na@example.com,Ann\n",
     )
     .unwrap();
-    let base =
-        "[[sources]]\nname = \"crm\"\npath = \"crm.csv\"\n[sources.columns]\nemail = \"Email\"\n";
-    let cases: Vec<(&str, String)> = vec![
-        (
-            "missing path",
-            "[[sources]]\nname = \"crm\"\n[sources.columns]\nemail = \"Email\"\n".into(),
-        ),
-        (
-            "misspelt output key",
-            format!("{base}[output]\ndri = \"x\"\n"),
-        ),
-        ("misspelt field", base.replace("email =", "emial =")),
-        (
-            "ratio above 1",
-            format!("{base}[run]\nmax_quarantine_ratio = 2.0\n"),
-        ),
-        (
-            "missing source file",
-            base.replace("crm.csv", "missing.csv"),
-        ),
-        ("unknown column", base.replace("\"Email\"", "\"Mail\"")),
-        ("sources not a table", "sources = 3\n".into()),
-        ("no sources", "[run]\nthreads = 1\n".into()),
-        (
-            "bad source name",
-            base.replace("name = \"crm\"", "name = \"c r m\""),
-        ),
-        (
-            "bad phone region",
-            base.replace(
-                "path = \"crm.csv\"\n",
-                "path = \"crm.csv\"\nphone_region = \"china\"\n",
-            ),
-        ),
-        (
-            "bad date order",
-            base.replace(
-                "path = \"crm.csv\"\n",
-                "path = \"crm.csv\"\ndate_order = \"dym\"\n",
-            ),
-        ),
-        (
-            "bad encoding",
-            base.replace(
-                "path = \"crm.csv\"\n",
-                "path = \"crm.csv\"\nencoding = \"klingon\"\n",
-            ),
-        ),
-        (
-            "bad blocking key",
-            format!("{base}[dedupe]\nblocking_rules = [[\"emali\"]]\n"),
-        ),
-        (
-            "output is the source directory",
-            format!("{base}[output]\ndir = \".\"\n"),
-        ),
-        ("wrong type", format!("{base}[run]\nthreads = \"two\"\n")),
-        (
-            "bad as_of date",
-            format!("{base}[run]\nas_of = \"2026-13-01\"\n"),
-        ),
-    ];
+    std::fs::write(
+        tmp.path().join("web.jsonl"),
+        "{\"mail\": \"b@example.com\", \"name\": \"Bo Li\"}\n",
+    )
+    .unwrap();
+    std::fs::create_dir(tmp.path().join("exports")).unwrap();
+    let cases = broken_configs();
+    assert!(cases.len() >= 20);
     let tmp_str = tmp.path().canonicalize().unwrap().display().to_string();
     let mut all = String::new();
-    for (name, text) in &cases {
+    for case in &cases {
         let cfg = tmp.path().join("pipeline.toml");
-        std::fs::write(&cfg, text).unwrap();
+        std::fs::write(&cfg, &case.text).unwrap();
         let o = cim_in(tmp.path(), &["check", "pipeline.toml", "-q"]);
         assert_code(&o, 1);
         let err = stderr(&o)
             .replace(&tmp_str, "<tmp>")
             .replace(&tmp.path().display().to_string(), "<tmp>");
+        let name = case.name;
+        // The file, with a line and column.
+        let at = err
+            .strip_prefix("error: pipeline.toml:")
+            .unwrap_or_else(|| panic!("{name}: the message does not start with the file:\n{err}"));
         assert!(
-            err.contains("pipeline.toml") || err.contains("crm"),
-            "{name}: the message names neither the file nor the source:\n{err}"
+            at.starts_with(|c: char| c.is_ascii_digit()),
+            "{name}: no line:column:\n{err}"
         );
-        all.push_str(&format!("## {name}\n{text}--\n{err}\n"));
+        // The key, as a full dotted path.
+        if let Some(key) = case.key {
+            assert!(
+                err.contains(&format!("`{key}`")),
+                "{name}: the message does not name `{key}`:\n{err}"
+            );
+        }
+        // What was expected.
+        assert!(
+            err.contains("expected"),
+            "{name}: the message does not say what was expected:\n{err}"
+        );
+        // Never a customer value (the data file's one row).
+        for value in ["a@example.com", "Ann", "b@example.com", "Bo Li"] {
+            assert!(!err.contains(value), "{name}: data value in:\n{err}");
+        }
+        all.push_str(&format!("## {name}\n{}--\n{err}\n", case.text));
     }
     assert_snapshot("config_errors.txt", &all);
+}
+
+/// `cim ... | head`: when the reader closes stdout, every command ends
+/// quietly with exit code 0 instead of panicking on the broken pipe.
+#[test]
+fn closed_stdout_exits_quietly() {
+    let demo = repo().join("fixtures/demo/pipeline.toml");
+    let demo = demo.to_str().unwrap();
+    for args in [
+        vec!["check", demo, "-q"],
+        vec!["check", demo, "-q", "--json"],
+        vec!["completions", "bash"],
+        vec!["config-reference"],
+        vec!["--help"],
+    ] {
+        // A pipe whose read end is already closed: the first write fails
+        // with EPIPE, whatever the timing.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let o = Command::new(env!("CARGO_BIN_EXE_cim"))
+            .args(&args)
+            .current_dir(repo())
+            .env("NO_COLOR", "1")
+            .env_remove("RUST_LOG")
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .expect("cim runs");
+        let err = stderr(&o);
+        assert!(!err.contains("panicked"), "{args:?} panicked:\n{err}");
+        assert!(!err.contains("Broken pipe"), "{args:?}:\n{err}");
+        assert_eq!(o.status.code(), Some(0), "{args:?}:\n{err}");
+    }
+}
+
+/// `cim check` counts rows and blocking pairs over every row, whatever the
+/// sample size: the same figures the run then reports; `--sample-only`
+/// counts the sample and says so.
+#[test]
+fn check_counts_exactly_what_a_run_blocks() {
+    let tmp = demo_copy();
+    init_demo(tmp.path());
+    let json = |args: &[&str]| -> serde_json::Value {
+        let o = cim_in(tmp.path(), args);
+        assert_code(&o, 0);
+        serde_json::from_str(&stdout(&o)).unwrap()
+    };
+    let check = json(&[
+        "check",
+        "pipeline.toml",
+        "-q",
+        "--json",
+        "--sample-rows",
+        "40",
+    ]);
+    assert_eq!(check["exact"], true);
+    let run = json(&["run", "pipeline.toml", "-q", "--json"]);
+    for (c, r) in check["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(run["sources"].as_array().unwrap())
+    {
+        assert_eq!(c["name"], r["name"]);
+        for k in ["read", "accepted", "quarantined"] {
+            assert_eq!(c[k], r[k], "{k} of {}", c["name"]);
+        }
+        assert!(c["read"].as_u64().unwrap() > 40);
+        assert_eq!(c["sample"].as_array().unwrap().len(), 3);
+    }
+    let rules = |v: &serde_json::Value| -> Vec<(String, u64)> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["rule"].as_str().unwrap().to_owned(),
+                    r["candidate_pairs"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let counted = rules(&check["blocking"]);
+    assert!(!counted.is_empty());
+    assert_eq!(counted, rules(&run["dedupe"]["rules"]));
+
+    let sampled = json(&[
+        "check",
+        "pipeline.toml",
+        "-q",
+        "--json",
+        "--sample-rows",
+        "40",
+        "--sample-only",
+    ]);
+    assert_eq!(sampled["exact"], false);
+    let read: u64 = sampled["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["read"].as_u64().unwrap())
+        .sum();
+    assert!(
+        read <= 3 * 40,
+        "sample of 40 rows per source read {read} rows"
+    );
+    let total_pairs = |v: &[(String, u64)]| v.iter().map(|r| r.1).sum::<u64>();
+    assert!(total_pairs(&rules(&sampled["blocking"])) < total_pairs(&counted));
+    let o = cim_in(
+        tmp.path(),
+        &[
+            "check",
+            "pipeline.toml",
+            "-q",
+            "--sample-rows",
+            "40",
+            "--sample-only",
+        ],
+    );
+    assert!(stdout(&o).contains("blocking (candidate pairs on the sample)"));
 }

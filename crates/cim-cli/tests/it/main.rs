@@ -6,6 +6,7 @@
 mod audit;
 mod demo;
 mod devsets;
+mod encryption;
 mod errors;
 mod first_hour;
 mod forget;

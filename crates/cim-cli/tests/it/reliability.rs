@@ -477,7 +477,7 @@ fn limits_fail_clearly_or_quarantine() {
     let o = cim(&[
         "run",
         s(&cfg(
-            "[dedupe]\nmax_pairs_per_rule = 100\nblocking_rules = [[\"family_phonetic\", \"birth_year\"]]\n",
+            "[dedupe]\nmax_pairs_per_rule = 100\nmax_block_size = 1000\nblocking_rules = [[\"family_phonetic\", \"birth_year\"]]\n",
         )),
         "--output",
         s(&out),

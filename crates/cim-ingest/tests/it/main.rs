@@ -17,6 +17,8 @@ use cim_ingest::{
 use cim_schema::batch::{str_col, u64_col};
 use cim_schema::{CanonicalField as F, QuarantineReason as R, QuarantineRow, raw_schema};
 
+mod limits;
+
 fn fx(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../fixtures/ingest")

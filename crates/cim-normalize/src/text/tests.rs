@@ -44,8 +44,23 @@ fn fold_makes_keys() {
 #[test]
 fn placeholders_are_recognised() {
     for p in [
-        "", "N/A", "n/a", "NULL", "none", "-", "--", "?", "unknown", "Unknown", "#N/A", "nan",
-        "未知", "不详", "...",
+        "",
+        "N/A",
+        "n/a",
+        "NULL",
+        "none",
+        "-",
+        "--",
+        "?",
+        "unknown",
+        "Unknown",
+        "#N/A",
+        "nan",
+        "未知",
+        "不详",
+        "...",
+        "空¡",
+        "(unknown)",
     ] {
         assert!(
             is_placeholder(&clean(p), false),
@@ -69,4 +84,12 @@ fn han_detection() {
     assert!(!has_han("Zhang Wei"));
     assert!(!has_han("김민준"));
     assert!(is_han('欧') && !is_han('a'));
+}
+
+proptest::proptest! {
+    /// The ASCII shortcut of `clean` returns what collapsing gives.
+    #[test]
+    fn clean_ascii_shortcut_equals_collapse(s in "[ a-zA-Z0-9.,'\t\r\n\x01\x7f-]{0,24}") {
+        proptest::prop_assert_eq!(clean(&s), collapse(s.chars()));
+    }
 }

@@ -1,0 +1,166 @@
+//! Lock-free phone validation with the `phonenumber` crate's own metadata.
+//!
+//! Why not `PhoneNumber::is_valid`: the crate keeps every metadata regex as
+//! a `regex_cache::CachedRegex`, i.e. a pattern *source* looked up in one
+//! process-wide 100-entry LRU (`Database::cache`) behind a single `Mutex`.
+//! Each use locks that mutex, SipHashes the pattern source (often hundreds
+//! of bytes) and runs the match while still holding the lock, so threads
+//! serialise. Worse, validating one number touches up to eleven type
+//! descriptors of its region (plus, for shared calling codes such as +1 or
+//! +44, the descriptors of every candidate region), so as soon as a few
+//! regions are in play the working set exceeds 100 patterns and nearly
+//! every use is a miss: the regex is recompiled and its lazy DFA rebuilt
+//! from scratch (`regex_automata` `determinize` in profiles).
+//!
+//! This module re-implements the crate's `is_valid_with` /
+//! `validator::source_for` / `validator::number_type` decision over the same
+//! metadata (`phonenumber::metadata::DATABASE`), with each region's patterns
+//! compiled once per thread into plain `regex::Regex`es with the crate's
+//! options (`ignore_whitespace`). The decision is the same boolean; tests
+//! compare it with the crate on a varied table and on random inputs.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use phonenumber::metadata::{DATABASE, Descriptor, Metadata};
+use regex::{Regex, RegexBuilder};
+
+/// A descriptor's national-number pattern anchored at the start (the
+/// crate's `Descriptor::is_match` accepts a match that starts at 0, which
+/// exists exactly when the anchored pattern matches) and its lengths.
+struct Desc {
+    re: Regex,
+    possible_length: Vec<u16>,
+}
+
+impl Desc {
+    fn new(d: &Descriptor) -> Self {
+        Self {
+            re: anchored(d.national_number().as_str()),
+            possible_length: d.possible_length().to_vec(),
+        }
+    }
+
+    /// `Descriptor::is_match`.
+    fn is_match(&self, value: &str) -> bool {
+        if !self.possible_length.is_empty() && !self.possible_length.contains(&(value.len() as u16))
+        {
+            return false;
+        }
+        self.re.is_match(value)
+    }
+}
+
+/// One region's compiled patterns.
+struct Region {
+    /// `leading_digits`, anchored.
+    leading_digits: Option<Regex>,
+    general: Desc,
+    /// Every type descriptor `validator::number_type` tries after the
+    /// general one (premium rate, toll free, shared cost, VoIP, personal,
+    /// pager, UAN, voicemail, fixed line, mobile): a number is valid when
+    /// the general descriptor and any of these match.
+    types: Vec<Desc>,
+}
+
+impl Region {
+    fn new(meta: &Metadata) -> Self {
+        let d = meta.descriptors();
+        let types = [
+            d.premium_rate(),
+            d.toll_free(),
+            d.shared_cost(),
+            d.voip(),
+            d.personal_number(),
+            d.pager(),
+            d.uan(),
+            d.voicemail(),
+            d.fixed_line(),
+            d.mobile(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(Desc::new)
+        .collect();
+        Self {
+            leading_digits: meta.leading_digits().map(|r| anchored(r.as_str())),
+            general: Desc::new(d.general()),
+            types,
+        }
+    }
+
+    /// `validator::number_type(meta, national) != Type::Unknown`.
+    fn has_type(&self, national: &str) -> bool {
+        self.general.is_match(national) && self.types.iter().any(|d| d.is_match(national))
+    }
+}
+
+/// Compiles a metadata pattern as the crate does (`ignore_whitespace`,
+/// other options at their defaults), anchored at the start. The newline
+/// ends a possible `#` comment of the verbose syntax before the group closes.
+fn anchored(source: &str) -> Regex {
+    RegexBuilder::new(&format!("^(?:{source}\n)"))
+        .ignore_whitespace(true)
+        .build()
+        // The crate compiled the same source when it loaded its metadata;
+        // an invalid pattern would be a broken crate build.
+        .expect("phonenumber metadata pattern compiles")
+}
+
+thread_local! {
+    /// Compiled regions of this thread, by (calling code, region id): ids
+    /// alone are ambiguous for non-geographic entities (all `001`).
+    static REGIONS: RefCell<HashMap<(u16, String), Rc<Region>>> = RefCell::new(HashMap::new());
+}
+
+fn region(meta: &Metadata) -> Rc<Region> {
+    REGIONS.with(|cell| {
+        let mut map = cell.borrow_mut();
+        if let Some(r) = map.get(&(meta.country_code(), meta.id().to_owned())) {
+            return r.clone();
+        }
+        let r = Rc::new(Region::new(meta));
+        map.insert((meta.country_code(), meta.id().to_owned()), r.clone());
+        r
+    })
+}
+
+/// The metadata `validator::source_for` picks for a number, with its
+/// compiled patterns.
+fn source_for(code: u16, national: &str) -> Option<Rc<Region>> {
+    let regions = DATABASE.region(&code)?;
+    if regions.len() == 1 {
+        let meta = if regions[0] == "001" {
+            DATABASE.by_code(&code)?.into_iter().next()?
+        } else {
+            regions[0].parse::<phonenumber::country::Id>().ok()?;
+            DATABASE.by_id(regions[0])?
+        };
+        return Some(region(meta));
+    }
+    for id in regions {
+        let meta = DATABASE.by_id(id)?;
+        let r = region(meta);
+        let chosen = match &r.leading_digits {
+            Some(re) => re.is_match(national),
+            None => r.has_type(national),
+        };
+        if chosen {
+            // The crate parses the id into a `country::Id` here and
+            // panics if that fails; ids of multi-region codes all parse.
+            return Some(r);
+        }
+    }
+    None
+}
+
+/// Whether the number with calling code `code` and national significant
+/// number `national` (as `NationalNumber`'s `Display` writes it) is valid:
+/// the same answer as `phonenumber::is_valid`.
+pub(super) fn is_valid(code: u16, national: &str) -> bool {
+    source_for(code, national).is_some_and(|r| r.has_type(national))
+}
+
+#[cfg(test)]
+mod tests;
