@@ -46,7 +46,8 @@ if [[ -z "${CIM:-}" ]]; then
     CIM="$ROOT/target/release/cim"
 fi
 SYNTH="$ROOT/target/release/examples/synth"
-[[ -x "$SYNTH" ]] || cargo build --release -q -p cim-synth --example synth
+# Always (re)build: a stale generator silently benchmarks old data.
+cargo build --release -q -p cim-synth --example synth
 
 if [[ ! -f "$DATA/truth.csv" ]]; then
     echo "== generating $N records into $DATA"
