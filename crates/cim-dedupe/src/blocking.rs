@@ -438,7 +438,7 @@ pub(crate) const MIN_FILL: f64 = 0.01;
 /// Counts the candidate pairs of every blocking rule in force for these
 /// options (configured, or the defaults chosen from the populated keys, plus
 /// deterministic rules) without comparing anything, as `cim check` shows
-/// them. `new_pairs` is left at 0: telling pairs apart needs generating
+/// them. Broad default rules over their budget are left out, as in a run. `new_pairs` is left at 0: telling pairs apart needs generating
 /// them. Budgets are not enforced here; compare `candidate_pairs` with
 /// `max_pairs_per_rule` and `max_pairs`.
 pub fn count_candidate_pairs(
@@ -447,22 +447,32 @@ pub fn count_candidate_pairs(
 ) -> Result<Vec<crate::RuleReport>, Error> {
     let plan = crate::pipeline::plan(records, opts, None)?;
     let table = crate::pipeline::intern(records, &plan)?;
-    Ok(plan
+    let broad_budget = BROAD_PAIRS_PER_RECORD * table.n_rows as f64;
+    let kept: Vec<(&BlockingRule, crate::RuleOrigin, RuleBlocks)> = plan
         .rules
         .iter()
         .zip(&plan.origins)
         .enumerate()
-        .map(|(index, (rule, origin))| {
+        // As in a run: a broad default rule over its budget is left out
+        // (unless a deterministic rule needs its pairs).
+        .filter_map(|(i, (rule, origin))| {
             let b = build_blocks(&table, rule, opts.link_type, opts.max_block_size);
-            crate::RuleReport {
-                index,
-                rule: rule.to_string(),
-                origin: *origin,
-                candidate_pairs: b.candidate_pairs,
-                new_pairs: 0,
-                largest_blocks: b.largest,
-                skipped_blocks: b.skipped,
-            }
+            let droppable = *origin == crate::RuleOrigin::Default && !plan.det_rules.contains(&i);
+            let left_out = droppable && is_broad(rule) && b.candidate_pairs as f64 > broad_budget;
+            (!left_out).then_some((rule, *origin, b))
+        })
+        .collect();
+    Ok(kept
+        .into_iter()
+        .enumerate()
+        .map(|(index, (rule, origin, b))| crate::RuleReport {
+            index,
+            rule: rule.to_string(),
+            origin,
+            candidate_pairs: b.candidate_pairs,
+            new_pairs: 0,
+            largest_blocks: b.largest,
+            skipped_blocks: b.skipped,
         })
         .collect())
 }
