@@ -227,8 +227,7 @@ pub(crate) fn block_all(
     let mut warnings = Vec::new();
     for (i, rule) in rules.iter().enumerate() {
         let b = build_blocks(table, rule, opts.link_type, opts.max_block_size);
-        let broad_budget = BROAD_PAIRS_PER_RECORD * table.n_rows as f64;
-        if droppable[i] && is_broad(rule) && b.candidate_pairs as f64 > broad_budget {
+        if droppable[i] && broad_over_budget(rule, &b, table.n_rows) {
             warnings.push(format!(
                 "broad default blocking rule {i} ({rule}) left out: {} candidate pairs is over \
                  {BROAD_PAIRS_PER_RECORD} per record; the specific rules cover it at this scale",
@@ -397,8 +396,8 @@ pub(crate) fn rule_mask(blocks: &[RuleBlocks], a: usize, b: usize) -> u64 {
 /// a warning beyond.
 pub fn default_rules() -> Vec<BlockingRule> {
     use MatchKey::*;
-    [
-        &[Email][..],
+    let specific: [&[MatchKey]; 14] = [
+        &[Email],
         &[Phone],
         &[NationalId],
         &[FullName, BirthYear],
@@ -412,24 +411,38 @@ pub fn default_rules() -> Vec<BlockingRule> {
         &[HouseNumber, Postcode],
         &[Company, Postcode],
         &[EmailLocal],
-        // Broad rules: only while they stay cheap (see `BROAD_PAIRS_PER_RECORD`).
-        &[FullName],
-        &[GivenInitial, FamilyPhonetic, City],
-        &[GivenPhonetic, BirthYear],
-        &[Dob],
-    ]
-    .iter()
-    .map(|keys| BlockingRule::keys(keys))
-    .collect()
+    ];
+    specific
+        .iter()
+        .chain(&BROAD_RULES)
+        .map(|keys| BlockingRule::keys(keys))
+        .collect()
 }
+
+/// The broad default rules, last in [`default_rules`]: kept only while
+/// they stay cheap (see [`BROAD_PAIRS_PER_RECORD`]).
+const BROAD_RULES: [&[MatchKey]; 4] = [
+    &[MatchKey::FullName],
+    &[
+        MatchKey::GivenInitial,
+        MatchKey::FamilyPhonetic,
+        MatchKey::City,
+    ],
+    &[MatchKey::GivenPhonetic, MatchKey::BirthYear],
+    &[MatchKey::Dob],
+];
 
 /// Candidate pairs per record up to which a broad default rule is kept.
 pub const BROAD_PAIRS_PER_RECORD: f64 = 1.0;
 
-/// Whether `rule` is one of the broad default rules.
-pub(crate) fn is_broad(rule: &BlockingRule) -> bool {
-    let all = default_rules();
-    all[all.len() - 4..].contains(rule)
+/// Whether `rule` is a broad default rule whose blocks `b` produce more
+/// than [`BROAD_PAIRS_PER_RECORD`] pairs per record: a run leaves such a
+/// rule out when it may (see `Plan::droppable`), and `cim check` does too.
+pub(crate) fn broad_over_budget(rule: &BlockingRule, b: &RuleBlocks, n_rows: usize) -> bool {
+    b.candidate_pairs as f64 > BROAD_PAIRS_PER_RECORD * n_rows as f64
+        && BROAD_RULES
+            .iter()
+            .any(|keys| *rule == BlockingRule::keys(keys))
 }
 
 /// Minimum fill rate of every key of a default rule.
@@ -438,8 +451,9 @@ pub(crate) const MIN_FILL: f64 = 0.01;
 /// Counts the candidate pairs of every blocking rule in force for these
 /// options (configured, or the defaults chosen from the populated keys, plus
 /// deterministic rules) without comparing anything, as `cim check` shows
-/// them. Broad default rules over their budget are left out, as in a run. `new_pairs` is left at 0: telling pairs apart needs generating
-/// them. Budgets are not enforced here; compare `candidate_pairs` with
+/// them. Broad default rules over their budget are left out, as in a run.
+/// `new_pairs` is left at 0: telling pairs apart needs generating them.
+/// Budgets are not enforced here; compare `candidate_pairs` with
 /// `max_pairs_per_rule` and `max_pairs`.
 pub fn count_candidate_pairs(
     records: &[arrow::record_batch::RecordBatch],
@@ -447,7 +461,6 @@ pub fn count_candidate_pairs(
 ) -> Result<Vec<crate::RuleReport>, Error> {
     let plan = crate::pipeline::plan(records, opts, None)?;
     let table = crate::pipeline::intern(records, &plan)?;
-    let broad_budget = BROAD_PAIRS_PER_RECORD * table.n_rows as f64;
     let kept: Vec<(&BlockingRule, crate::RuleOrigin, RuleBlocks)> = plan
         .rules
         .iter()
@@ -457,8 +470,7 @@ pub fn count_candidate_pairs(
         // (unless a deterministic rule needs its pairs).
         .filter_map(|(i, (rule, origin))| {
             let b = build_blocks(&table, rule, opts.link_type, opts.max_block_size);
-            let droppable = *origin == crate::RuleOrigin::Default && !plan.det_rules.contains(&i);
-            let left_out = droppable && is_broad(rule) && b.candidate_pairs as f64 > broad_budget;
+            let left_out = plan.droppable(i) && broad_over_budget(rule, &b, table.n_rows);
             (!left_out).then_some((rule, *origin, b))
         })
         .collect();

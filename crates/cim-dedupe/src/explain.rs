@@ -76,6 +76,23 @@ pub struct Explanation {
     pub oversized_blocking_rules: Vec<(usize, String)>,
 }
 
+/// A step that adjusts the total without reading a field, shown on its own
+/// so the steps still add up to the final weight.
+fn adjustment_step(name: &str, level: &str, bits: f64, running_total: f64) -> ComparisonStep {
+    ComparisonStep {
+        comparison: name.into(),
+        fields: Vec::new(),
+        level: level.into(),
+        level_code: 0,
+        m: 1.0,
+        u: 1.0,
+        level_weight: 0.0,
+        tf_adjustment: bits,
+        weight: bits,
+        running_total,
+    }
+}
+
 /// Explains the score of rows `row_a` and `row_b` under `model`.
 pub fn explain(
     records: &[RecordBatch],
@@ -127,37 +144,23 @@ pub fn explain(
     let weights: Vec<f32> = steps.iter().map(|s| s.weight as f32).collect();
     let redundant = scorer.redundancy(&levels, &weights);
     if redundant < 0.0 {
-        // Shown as its own step so the weights still add up to the total.
         running += redundant;
-        steps.push(ComparisonStep {
-            comparison: REDUNDANT_EVIDENCE_STEP.into(),
-            fields: Vec::new(),
-            level: "correlated agreements counted once".into(),
-            level_code: 0,
-            m: 1.0,
-            u: 1.0,
-            level_weight: 0.0,
-            tf_adjustment: redundant,
-            weight: redundant,
-            running_total: running,
-        });
+        steps.push(adjustment_step(
+            REDUNDANT_EVIDENCE_STEP,
+            "correlated agreements counted once",
+            redundant,
+            running,
+        ));
     }
     if scorer.conflicts(&levels) && running > pipeline::CONFLICT_CAP {
-        // Shown as its own step so the weights still add up to the total.
         let adjustment = pipeline::CONFLICT_CAP - running;
         running = pipeline::CONFLICT_CAP;
-        steps.push(ComparisonStep {
-            comparison: PERSON_CONFLICT_STEP.into(),
-            fields: Vec::new(),
-            level: "given names differ, no shared identifier".into(),
-            level_code: 0,
-            m: 1.0,
-            u: 1.0,
-            level_weight: 0.0,
-            tf_adjustment: adjustment,
-            weight: adjustment,
-            running_total: running,
-        });
+        steps.push(adjustment_step(
+            PERSON_CONFLICT_STEP,
+            "given names differ, no shared identifier",
+            adjustment,
+            running,
+        ));
     }
     let deterministic_rule = scorer.deterministic(a, b).map(|i| det[i].to_string());
     let match_probability = if deterministic_rule.is_some() {

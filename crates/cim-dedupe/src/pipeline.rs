@@ -46,6 +46,14 @@ pub(crate) struct Plan {
     pub det_rules: Vec<usize>,
 }
 
+impl Plan {
+    /// Whether rule `i` may be left out when over a budget: a default rule
+    /// that no deterministic rule needs.
+    pub(crate) fn droppable(&self, i: usize) -> bool {
+        self.origins[i] == RuleOrigin::Default && !self.det_rules.contains(&i)
+    }
+}
+
 pub(crate) fn plan(
     records: &[RecordBatch],
     opts: &DedupeOptions,
@@ -163,9 +171,7 @@ pub(crate) fn prepare(
     let plan = plan(records, opts, model_specs)?;
     let table = intern(records, &plan)?;
     let comps = compile(&plan, &table, opts)?;
-    let droppable: Vec<bool> = (0..plan.rules.len())
-        .map(|i| plan.origins[i] == RuleOrigin::Default && !plan.det_rules.contains(&i))
-        .collect();
+    let droppable: Vec<bool> = (0..plan.rules.len()).map(|i| plan.droppable(i)).collect();
     let (maybe_blocks, warnings) = blocking::block_all(&table, &plan.rules, &droppable, opts)?;
     let mut rules = Vec::new();
     let mut origins = Vec::new();
