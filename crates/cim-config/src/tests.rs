@@ -59,7 +59,8 @@ fn missing_sources_is_an_error() {
     );
 }
 
-fn load_in(dir: &Path, text: &str) -> Result<LoadedConfig, ConfigError> {
+/// Writes `text` as `pipeline.toml` in `dir` and loads it.
+pub(crate) fn load_in(dir: &Path, text: &str) -> Result<LoadedConfig, ConfigError> {
     let path = dir.join("pipeline.toml");
     std::fs::write(&path, text).unwrap();
     load(&path)

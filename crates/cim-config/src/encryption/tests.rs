@@ -1,6 +1,5 @@
-use std::path::Path;
-
-use crate::{ConfigError, LoadedConfig, load};
+use crate::ConfigError;
+use crate::tests::load_in;
 
 const BASE: &str = r#"
 [[sources]]
@@ -10,12 +9,6 @@ path = "crm.csv"
 source_key = "CustomerID"
 email = "Email"
 "#;
-
-fn load_in(dir: &Path, text: &str) -> Result<LoadedConfig, ConfigError> {
-    let path = dir.join("pipeline.toml");
-    std::fs::write(&path, text).unwrap();
-    load(&path)
-}
 
 #[test]
 fn encryption_table_parses_with_defaults_and_resolves_the_key_file() {
