@@ -112,7 +112,11 @@ pub(crate) struct Assembler {
     file: String,
     resolved: Option<Resolved>,
     /// Column names of the current tabular file.
-    names_cache: Vec<String>,
+    names_cache: Vec<Cow<'static, str>>,
+    /// Mappings of the JSON row shapes (paths, array flags) seen last:
+    /// most lines of a file share one of a few shapes, so resolving each
+    /// line's paths anew is wasted work.
+    json_shapes: Vec<(Vec<String>, Vec<bool>, Resolved)>,
     b: Builders,
     quarantine: Vec<QuarantineRow>,
     /// Occurrences of each source key (hash), for `~n` under keep_all.
@@ -123,6 +127,9 @@ pub(crate) struct Assembler {
 }
 
 const SOURCE_KEY: usize = 0;
+
+/// JSON row shapes whose mapping is kept (see `Assembler::json_shapes`).
+const JSON_SHAPES: usize = 8;
 
 fn field_index(f: CanonicalField) -> usize {
     CanonicalField::ALL
@@ -147,6 +154,7 @@ impl Assembler {
             file: String::new(),
             resolved: None,
             names_cache: Vec::new(),
+            json_shapes: Vec::new(),
             b: Builders::new(),
             quarantine: Vec::new(),
             key_seen: HashMap::new(),
@@ -181,13 +189,17 @@ impl Assembler {
         }))
     }
 
-    fn resolve_json(&self, names: &[String], nested: &[bool]) -> Result<Resolved, (String, usize)> {
+    fn resolve_json(
+        &self,
+        names: &[Cow<'_, str>],
+        nested: &[bool],
+    ) -> Result<Resolved, (String, usize)> {
         let mut used = vec![false; names.len()];
         let mut fields = Vec::with_capacity(self.mapping.len());
         for (fi, field, cols) in &self.mapping {
             let mut idx = Vec::with_capacity(cols.len());
             for c in cols {
-                match names.binary_search(c) {
+                match names.binary_search_by(|n| n.as_ref().cmp(c.as_str())) {
                     Ok(i) => {
                         if nested.get(i).copied().unwrap_or(false) {
                             return Err((
@@ -249,23 +261,43 @@ impl RowSink for Assembler {
         let mut extra: Vec<usize> = (0..names.len()).filter(|&i| !used[i]).collect();
         extra.sort_by(|&a, &b| names[a].cmp(&names[b]));
         self.resolved = Some(Resolved { fields, extra });
-        self.names_cache = names.to_vec();
+        self.names_cache = names.iter().map(|n| Cow::Owned(n.clone())).collect();
         Ok(())
     }
 
     fn row(&mut self, row: Row<'_>) {
-        let json_resolved;
-        let (resolved, names): (&Resolved, &[String]) = match row.names {
-            Some(names) => match self.resolve_json(names, row.nested) {
-                Ok(r) => {
-                    json_resolved = r;
-                    (&json_resolved, names)
-                }
-                Err((detail, _)) => {
-                    let raw = (row.raw)();
-                    return self.bad(row.line, QuarantineReason::UnparseableValue, detail, &raw);
-                }
-            },
+        let mut shape = 0;
+        if let Some(names) = row.names {
+            let same = |(n, a, _): &(Vec<String>, Vec<bool>, Resolved)| {
+                a.as_slice() == row.nested
+                    && n.len() == names.len()
+                    && n.iter().zip(names).all(|(x, y)| x == y)
+            };
+            match self.json_shapes.iter().position(same) {
+                Some(i) => shape = i,
+                None => match self.resolve_json(names, row.nested) {
+                    Ok(r) => {
+                        if self.json_shapes.len() >= JSON_SHAPES {
+                            self.json_shapes.remove(0);
+                        }
+                        let names = names.iter().map(|n| n.to_string()).collect();
+                        self.json_shapes.push((names, row.nested.to_vec(), r));
+                        shape = self.json_shapes.len() - 1;
+                    }
+                    Err((detail, _)) => {
+                        let raw = (row.raw)();
+                        return self.bad(
+                            row.line,
+                            QuarantineReason::UnparseableValue,
+                            detail,
+                            &raw,
+                        );
+                    }
+                },
+            }
+        }
+        let (resolved, names): (&Resolved, &[Cow<'_, str>]) = match row.names {
+            Some(names) => (&self.json_shapes[shape].2, names),
             None => match &self.resolved {
                 Some(r) => (r, &self.names_cache),
                 None => unreachable!("columns() precedes tabular rows"),
@@ -313,7 +345,7 @@ impl RowSink for Assembler {
             Some(ns) => cim_schema::ids::row_hash(
                 ns.iter()
                     .zip(values)
-                    .flat_map(|(n, v)| [Some(n.as_str()), v.as_deref()]),
+                    .flat_map(|(n, v)| [Some(n.as_ref()), v.as_deref()]),
             ),
         };
         let b = &mut self.b;
@@ -349,7 +381,7 @@ impl RowSink for Assembler {
                     values[i]
                         .as_deref()
                         .filter(|v| !v.is_empty())
-                        .map(|v| (names[i].as_str(), v))
+                        .map(|v| (names[i].as_ref(), v))
                 })
                 .collect();
             (!m.is_empty()).then(|| serde_json::to_string(&m).expect("string map serialises"))

@@ -12,6 +12,11 @@ use arrow::record_batch::RecordBatch;
 use cim_schema::{CanonicalField, QuarantineReason, QuarantineRow, col, escape_raw};
 
 use crate::error::Error;
+
+type Xxh3Hasher = std::hash::BuildHasherDefault<xxhash_rust::xxh3::Xxh3Default>;
+
+/// A row without a (non-blank) source key.
+const NO_GROUP: u32 = u32::MAX;
 use crate::options::DuplicateKeyPolicy;
 
 /// What [`resolve_duplicate_keys`] decided.
@@ -130,10 +135,18 @@ pub fn resolve_duplicate_keys(
     policy: DuplicateKeyPolicy,
 ) -> Result<DuplicateResolution, Error> {
     let all: Vec<Cols<'_>> = batches.iter().map(cols).collect::<Result<_, _>>()?;
-    // (source, key) -> (rows with it, winner).
-    let mut groups: HashMap<(&str, &str), (u64, Pos<'_>)> = HashMap::new();
+    // (source, key) -> index into `groups`: (rows with it, winner). Hashed
+    // with xxh3 (one entry per accepted row: SipHash showed in profiles);
+    // the map's order is never read. Each row remembers its group, so the
+    // second pass does not hash again.
+    let rows: usize = all.iter().map(|c| c.key.len()).sum();
+    let mut index: HashMap<(&str, &str), u32, Xxh3Hasher> =
+        HashMap::with_capacity_and_hasher(rows, Xxh3Hasher::default());
+    let mut groups: Vec<(u64, Pos<'_>)> = Vec::with_capacity(rows);
+    let mut group_of: Vec<Vec<u32>> = Vec::with_capacity(all.len());
     for (bi, c) in all.iter().enumerate() {
-        for r in 0..c.key.len() {
+        let mut ids = vec![NO_GROUP; c.key.len()];
+        for (r, id) in ids.iter_mut().enumerate() {
             let Some(key) = opt(c.key, r).filter(|k| !k.trim().is_empty()) else {
                 continue;
             };
@@ -145,37 +158,38 @@ pub fn resolve_duplicate_keys(
                 batch: bi,
                 row: r,
             };
-            groups
-                .entry((c.source.value(r), key))
-                .and_modify(|(n, best)| {
-                    *n += 1;
-                    let better = match policy {
-                        DuplicateKeyPolicy::KeepLatest => recency(&pos, best).is_gt(),
-                        _ => read_order(&pos, best).is_lt(),
-                    };
-                    if better {
-                        *best = pos;
-                    }
-                })
-                .or_insert((1, pos));
+            let g = *index.entry((c.source.value(r), key)).or_insert_with(|| {
+                groups.push((0, pos));
+                (groups.len() - 1) as u32
+            });
+            *id = g;
+            let (n, best) = &mut groups[g as usize];
+            *n += 1;
+            if *n > 1 {
+                let better = match policy {
+                    DuplicateKeyPolicy::KeepLatest => recency(&pos, best).is_gt(),
+                    _ => read_order(&pos, best).is_lt(),
+                };
+                if better {
+                    *best = pos;
+                }
+            }
         }
+        group_of.push(ids);
     }
-    let duplicate_keys = groups.values().filter(|(n, _)| *n > 1).count() as u64;
-    let duplicate_rows = groups
-        .values()
-        .filter(|(n, _)| *n > 1)
-        .map(|(n, _)| n)
-        .sum();
+    drop(index);
+    let duplicate_keys = groups.iter().filter(|(n, _)| *n > 1).count() as u64;
+    let duplicate_rows = groups.iter().filter(|(n, _)| *n > 1).map(|(n, _)| n).sum();
     let mut keep = Vec::with_capacity(batches.len());
     let mut quarantine = Vec::new();
-    for (bi, c) in all.iter().enumerate() {
+    for (bi, (c, ids)) in all.iter().zip(&group_of).enumerate() {
         let mut mask = vec![true; c.key.len()];
         if policy != DuplicateKeyPolicy::KeepAll {
             for (r, m) in mask.iter_mut().enumerate() {
-                let Some(key) = opt(c.key, r).filter(|k| !k.trim().is_empty()) else {
+                if ids[r] == NO_GROUP {
                     continue;
-                };
-                let (n, best) = &groups[&(c.source.value(r), key)];
+                }
+                let (n, best) = &groups[ids[r] as usize];
                 if *n < 2 || (best.batch == bi && best.row == r) {
                     continue;
                 }

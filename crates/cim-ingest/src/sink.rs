@@ -14,7 +14,7 @@ pub(crate) struct Row<'a> {
     pub line: u64,
     /// Column names: `None` for tabular files (the header given to
     /// [`RowSink::columns`] applies), per-row sorted paths for JSON Lines.
-    pub names: Option<&'a [String]>,
+    pub names: Option<&'a [Cow<'a, str>]>,
     /// One value per column; `None` is null.
     pub values: &'a [Option<Cow<'a, str>>],
     /// JSON Lines: values that are arrays (nested, not text). Empty otherwise.

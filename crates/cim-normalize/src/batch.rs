@@ -18,7 +18,7 @@ use crate::error::Error;
 use crate::misc::{gender, national_id, source_key};
 use crate::name::person_name;
 use crate::options::{NormalizeOptions, SourceHints};
-use crate::phone::{PhoneCache, phone_cached};
+use crate::phone::phone;
 
 const PROVENANCE: [&str; 6] = [
     col::RECORD_ID,
@@ -144,7 +144,6 @@ pub fn normalize_batch(
         .map(|_| StringBuilder::with_capacity(n, n * 8))
         .collect();
     let mut issues = StringBuilder::with_capacity(n, n * 4);
-    let mut phones = PhoneCache::default();
 
     for i in 0..n {
         let get = |f: CanonicalField| opt_str(inputs[f as usize], i);
@@ -155,7 +154,7 @@ pub fn normalize_batch(
             default_country,
             phone_region,
         };
-        let row = normalize_row(&get, &ctx, &mut phones);
+        let row = normalize_row(&get, &ctx);
         let mut issue_text = String::new();
         for (f, (display, status, issue)) in CanonicalField::ALL.iter().zip(row.fields) {
             displays[*f as usize].append_option(display);
@@ -198,7 +197,6 @@ struct RowContext<'h> {
 fn normalize_row<'a>(
     get: &impl Fn(CanonicalField) -> Option<&'a str>,
     ctx: &RowContext<'_>,
-    phones: &mut PhoneCache,
 ) -> Row {
     let RowContext {
         hints,
@@ -248,7 +246,7 @@ fn normalize_row<'a>(
 
     if let Some(raw) = get(F::Phone) {
         let region = phone_region.or(row_country.as_deref());
-        let p = phone_cached(raw, region, Some(phones));
+        let p = phone(raw, region);
         row.key(K::Phone, p.key);
         row.set_raw(F::Phone, p.display, p.status, p.issue);
     }

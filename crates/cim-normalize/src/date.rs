@@ -304,7 +304,7 @@ pub(crate) fn date_with_reference(
                 None
             };
             DateNorm {
-                display: Some(d.format("%Y-%m-%d").to_string()),
+                display: Some(iso_date(d)),
                 date: Some(d),
                 status: if issue.is_some() {
                     FieldStatus::Invalid
@@ -399,6 +399,33 @@ fn parse_time(t: &str) -> Option<(NaiveTime, Option<i32>)> {
     Some((NaiveTime::from_hms_nano_opt(h, m, s, nanos)?, offset))
 }
 
+/// `d.format("%Y-%m-%d")` without chrono's format-string interpreter
+/// (one value per row: it showed in profiles).
+fn iso_date(d: NaiveDate) -> String {
+    use std::fmt::Write as _;
+    if !(0..=9999).contains(&d.year()) {
+        // Signed, wider years: chrono's own rendering.
+        return d.format("%Y-%m-%d").to_string();
+    }
+    let mut s = String::with_capacity(19);
+    let _ = write!(s, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day());
+    s
+}
+
+/// `dt.format("%Y-%m-%dT%H:%M:%S")`, see [`iso_date`].
+fn iso_datetime(dt: &chrono::NaiveDateTime) -> String {
+    use chrono::Timelike;
+    use std::fmt::Write as _;
+    if !(0..=9999).contains(&dt.year()) {
+        return dt.format("%Y-%m-%dT%H:%M:%S").to_string();
+    }
+    let mut s = iso_date(dt.date());
+    // `%S` prints a leap second (nanosecond >= 1e9) as 60.
+    let sec = dt.second() + u32::from(dt.nanosecond() >= 1_000_000_000);
+    let _ = write!(s, "T{:02}:{:02}:{:02}", dt.hour(), dt.minute(), sec);
+    s
+}
+
 /// Normalises a date or date-time (`updated_at`): ISO 8601 with `T` or a
 /// space, optional fractional seconds and `Z`/offset (converted to UTC),
 /// any date format [`parse_date`] reads (midnight), or Unix epoch seconds
@@ -423,7 +450,7 @@ pub(crate) fn datetime_with_reference(
     }
     match parse_datetime(&cleaned, order, reference) {
         Ok(dt) => DateTimeNorm {
-            display: Some(dt.format("%Y-%m-%dT%H:%M:%S").to_string()),
+            display: Some(iso_datetime(&dt)),
             datetime: Some(dt),
             status: FieldStatus::Valid,
             issue: None,

@@ -361,8 +361,33 @@ pub fn phonetic(key: &str) -> Option<String> {
     if letters.is_empty() {
         return None;
     }
-    let code = DOUBLE_METAPHONE.encode(&letters);
-    if code.is_empty() { None } else { Some(code) }
+    // Names repeat a lot (a few thousand distinct tokens cover most
+    // records) and Double Metaphone is dozens of string tests per letter:
+    // memoise per thread. The function is pure, so results are the same.
+    PHONETIC_MEMO.with_borrow_mut(|memo| {
+        if let Some(code) = memo.get(letters.as_str()) {
+            return code.clone();
+        }
+        let code = DOUBLE_METAPHONE.encode(&letters);
+        let code = if code.is_empty() { None } else { Some(code) };
+        if memo.len() < PHONETIC_MEMO_CAP {
+            memo.insert(letters.into_boxed_str(), code.clone());
+        }
+        code
+    })
+}
+
+/// Entries per thread in [`PHONETIC_MEMO`] before it stops growing.
+const PHONETIC_MEMO_CAP: usize = 200_000;
+
+thread_local! {
+    static PHONETIC_MEMO: std::cell::RefCell<
+        std::collections::HashMap<
+            Box<str>,
+            Option<String>,
+            std::hash::BuildHasherDefault<xxhash_rust::xxh3::Xxh3Default>,
+        >,
+    > = std::cell::RefCell::default();
 }
 
 /// All normalised name fields of one record.

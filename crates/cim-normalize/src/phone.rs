@@ -1,7 +1,6 @@
 //! Phone numbers: E.164 via the `phonenumber` crate (a libphonenumber port).
 
 use cim_schema::FieldStatus;
-use std::collections::HashMap;
 
 use phonenumber::{ParseError, country};
 
@@ -90,18 +89,35 @@ fn region_id(region: Option<&str>) -> Option<country::Id> {
     if r.len() != 2 {
         return None;
     }
+    if let [a, b] = r.as_bytes()
+        && a.is_ascii_alphabetic()
+        && b.is_ascii_alphabetic()
+    {
+        // Once per phone value: the crate's `FromStr` compares against
+        // every region name, so two letters index a table of its answers.
+        let i = usize::from(a.to_ascii_uppercase() - b'A') * 26
+            + usize::from(b.to_ascii_uppercase() - b'A');
+        return REGION_IDS[i];
+    }
+    parse_region(r)
+}
+
+fn parse_region(r: &str) -> Option<country::Id> {
     r.to_ascii_uppercase().parse().ok()
 }
+
+/// [`parse_region`] of every two-letter code `AA`..`ZZ`.
+static REGION_IDS: std::sync::LazyLock<[Option<country::Id>; 26 * 26]> =
+    std::sync::LazyLock::new(|| {
+        std::array::from_fn(|i| {
+            let code = [b'A' + (i / 26) as u8, b'A' + (i % 26) as u8];
+            std::str::from_utf8(&code).ok().and_then(parse_region)
+        })
+    });
 
 /// What parsing and validating a canonical number (`+` and digits, or
 /// digits) in a region gives: its E.164 form or a reason code.
 type Parsed = Result<String, &'static str>;
-
-/// Memo of [`Parsed`] outcomes for one batch: the `phonenumber` crate
-/// validates through regexes behind one global mutex and a 100-entry LRU,
-/// so repeated numbers (households, duplicates) are worth not re-parsing.
-#[derive(Default)]
-pub(crate) struct PhoneCache(HashMap<(Option<country::Id>, String), Parsed>);
 
 /// Process-wide memo shared by every batch and thread: parsing still goes
 /// through the `phonenumber` crate's regexes behind its global mutex (see
@@ -110,59 +126,71 @@ pub(crate) struct PhoneCache(HashMap<(Option<country::Id>, String), Parsed>);
 /// results are identical with or without it; it stops growing at
 /// [`MEMO_CAP`](memo::MEMO_CAP) entries.
 mod memo {
-    use std::collections::HashMap;
-    use std::hash::{BuildHasher, Hash};
+    use std::hash::{BuildHasher, BuildHasherDefault};
     use std::sync::{LazyLock, Mutex};
+
+    use std::collections::HashMap;
+    use xxhash_rust::xxh3::Xxh3Default;
 
     /// Entries per memo (all shards together) before it stops growing:
     /// bounds memory (~100 bytes an entry) on very large inputs.
     pub(super) const MEMO_CAP: usize = 2_000_000;
     const SHARDS: usize = 16;
 
-    /// A sharded map so two threads rarely wait on the same lock.
-    pub(super) struct Memo<K, V> {
-        shards: [Mutex<HashMap<K, V>>; SHARDS],
-        hasher: std::hash::RandomState,
+    /// Keys are short digit strings: xxh3 hashes them several times faster
+    /// than the default SipHash, and nothing here is attacker-sensitive
+    /// beyond a slower memo.
+    type Hasher = BuildHasherDefault<Xxh3Default>;
+
+    /// A sharded map so two threads rarely wait on the same lock. Keys are
+    /// text so that a lookup borrows the caller's buffer (no allocation
+    /// unless the key is new).
+    pub(super) struct Memo<V> {
+        shards: [Mutex<HashMap<Box<str>, V, Hasher>>; SHARDS],
     }
 
-    impl<K: Hash + Eq, V: Clone> Memo<K, V> {
+    impl<V: Clone> Memo<V> {
         fn new() -> Self {
             Self {
-                shards: std::array::from_fn(|_| Mutex::new(HashMap::new())),
-                hasher: std::hash::RandomState::new(),
+                shards: std::array::from_fn(|_| Mutex::new(HashMap::default())),
             }
-        }
-
-        fn shard(&self, key: &K) -> &Mutex<HashMap<K, V>> {
-            &self.shards[(self.hasher.hash_one(key) as usize) % SHARDS]
         }
 
         /// The memoised value of `key`, computing it outside the lock on
         /// a miss (two threads may both compute it: same result).
-        pub(super) fn get_or(&self, key: K, compute: impl FnOnce(&K) -> V) -> V {
-            let shard = self.shard(&key);
-            if let Some(v) = shard.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        pub(super) fn get_or(&self, key: &str, compute: impl FnOnce() -> V) -> V {
+            let h = Hasher::default().hash_one(key);
+            // The map itself uses the low bits; the shard the high ones.
+            let shard = &self.shards[(h >> 60) as usize % SHARDS];
+            if let Some(v) = shard.lock().unwrap_or_else(|e| e.into_inner()).get(key) {
                 return v.clone();
             }
-            let v = compute(&key);
+            let v = compute();
             let mut map = shard.lock().unwrap_or_else(|e| e.into_inner());
             if map.len() < MEMO_CAP / SHARDS {
-                map.insert(key, v.clone());
+                map.insert(key.into(), v.clone());
             }
             v
         }
     }
 
-    /// Parse outcome per (region, canonical input).
-    pub(super) static PARSED: LazyLock<
-        Memo<(Option<phonenumber::country::Id>, String), super::Parsed>,
-    > = LazyLock::new(Memo::new);
+    /// Parse outcome per region and canonical input (see
+    /// [`super::parse_canonical`] for the key).
+    pub(super) static PARSED: LazyLock<Memo<super::Parsed>> = LazyLock::new(Memo::new);
 }
 
 fn parse_canonical(region: Option<country::Id>, canonical: &str) -> Parsed {
-    memo::PARSED.get_or((region, canonical.to_owned()), |(r, c)| {
-        parse_uncached(*r, c)
-    })
+    // Key: the region's two letters (or "-") then the canonical input,
+    // which starts with a digit or "+": no two (region, input) pairs share
+    // a key.
+    let mut key = String::with_capacity(canonical.len() + 3);
+    match region {
+        Some(r) => key.push_str(r.as_ref()),
+        None => key.push('-'),
+    }
+    key.push(':');
+    key.push_str(canonical);
+    memo::PARSED.get_or(&key, || parse_uncached(region, canonical))
 }
 
 /// Patterns the crate's shared regex cache may hold (it ships with 100).
@@ -211,21 +239,8 @@ fn parse_uncached(region: Option<country::Id>, canonical: &str) -> Parsed {
 /// key, with status invalid and a reason code. Letters (vanity numbers) are
 /// ignored.
 pub fn phone(raw: &str, region: Option<&str>) -> PhoneNorm {
-    phone_cached(raw, region, None)
-}
-
-pub(crate) fn phone_cached(
-    raw: &str,
-    region: Option<&str>,
-    cache: Option<&mut PhoneCache>,
-) -> PhoneNorm {
-    phone_with(raw, region, |region, canonical| match cache {
-        Some(cache) => cache
-            .0
-            .entry((region, canonical))
-            .or_insert_with_key(|(r, c)| parse_canonical(*r, c))
-            .clone(),
-        None => parse_canonical(region, &canonical),
+    phone_with(raw, region, |region, canonical| {
+        parse_canonical(region, &canonical)
     })
 }
 

@@ -259,6 +259,37 @@ const PLACEHOLDERS: &[&str] = &[
 ///
 /// `na_is_value` keeps `NA`/`Na` as a value (it is a real surname).
 pub fn is_placeholder(cleaned: &str, na_is_value: bool) -> bool {
+    if cleaned.is_ascii() {
+        return is_placeholder_ascii(cleaned.as_bytes(), na_is_value);
+    }
+    is_placeholder_any(cleaned, na_is_value)
+}
+
+/// [`is_placeholder`] of ASCII text, lower-cased on the stack: it runs
+/// for nearly every value of every row, and the general path allocates.
+fn is_placeholder_ascii(b: &[u8], na_is_value: bool) -> bool {
+    if !b.iter().any(u8::is_ascii_alphanumeric) {
+        return true;
+    }
+    if b.len() > 16 {
+        return false;
+    }
+    let mut buf = [0u8; 16];
+    let lower = &mut buf[..b.len()];
+    lower.copy_from_slice(b);
+    lower.make_ascii_lowercase();
+    let Ok(lower) = std::str::from_utf8(lower) else {
+        // Unreachable (ASCII stays ASCII); the general path is exact anyway.
+        return is_placeholder_any(&String::from_utf8_lossy(b), na_is_value);
+    };
+    if na_is_value && lower == "na" {
+        return false;
+    }
+    let trimmed = lower.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+    PLACEHOLDERS.contains(&lower) || PLACEHOLDERS.contains(&trimmed)
+}
+
+fn is_placeholder_any(cleaned: &str, na_is_value: bool) -> bool {
     if !cleaned.chars().any(char::is_alphanumeric) {
         return true;
     }

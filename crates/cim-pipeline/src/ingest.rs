@@ -1,4 +1,6 @@
 use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use arrow::array::Array;
@@ -21,9 +23,10 @@ pub struct Ingested {
     pub quarantine: Vec<QuarantineRow>,
     /// Counts per source.
     pub sources: Vec<SourceSummary>,
-    /// Wall time spent reading, in milliseconds.
+    /// Time spent reading, in milliseconds, summed over the sources (which
+    /// are read concurrently, overlapping normalisation).
     pub ingest_ms: u64,
-    /// Wall time spent normalising, in milliseconds.
+    /// Wall time of reading and normalising every source, in milliseconds.
     pub normalize_ms: u64,
 }
 
@@ -95,137 +98,285 @@ const BASE_COLUMNS: [&str; 6] = [
 /// in `keep` (plus provenance) as soon as it is normalised, so that a pass
 /// over every row (`cim check` counting blocking pairs) holds little more
 /// than the match keys. [`Ingested::field_quality`] needs every column.
+///
+/// Every source is read by its own task and each raw batch is normalised by
+/// a task of its own as soon as it is read, so that both reading (serial
+/// per source: line numbers and order stay exact) and normalising keep
+/// every thread busy. Results are put back in reading order per source and
+/// in config order across sources, whatever thread ran what.
 pub(crate) fn ingest_columns(
     cfg: &PipelineConfig,
     progress: &dyn Progress,
     row_limit: Option<u64>,
     keep: Option<&[String]>,
 ) -> Result<Ingested, PipelineError> {
-    let mut out = Ingested::default();
-    let normalize_opts = &cfg.normalize;
-    // Enough batches in flight to keep every thread busy while reading stays
-    // sequential (one reader per source keeps line numbers and order exact).
-    let window = rayon::current_num_threads().max(1) * 2;
+    let started = Instant::now();
+    // Raw batches a source may have read but not yet normalised before its
+    // reader helps normalising: bounds memory to a few batches per source
+    // (sources are read concurrently) while keeping every thread fed.
+    let in_flight = rayon::current_num_threads().max(2);
     progress.start("ingest", None);
-    for source in &cfg.sources {
-        let name = source.name.clone();
-        let ingest_err = |error| PipelineError::Ingest {
-            source_name: name.clone(),
-            error: Box::new(error),
+    let read: Vec<SourceRead> = {
+        let slots: Vec<SourceSlot> = cfg.sources.iter().map(|_| SourceSlot::default()).collect();
+        let ctx = ReadCtx {
+            cfg,
+            progress,
+            row_limit,
+            keep,
+            in_flight,
         };
-        let hints = source.normalize_hints();
-        let t = Instant::now();
-        let mut reader = cim_ingest::open_source(&source.ingest_options(), cfg.run.batch_rows)
-            .map_err(ingest_err)?;
-        out.ingest_ms += t.elapsed().as_millis() as u64;
-
-        let mut batches: Vec<RecordBatch> = Vec::new();
-        let mut quarantine: Vec<QuarantineRow> = Vec::new();
-        let mut seen: u64 = 0;
-        // The next window of raw batches and the time spent reading it.
-        let mut read_window = |quarantine: &mut Vec<QuarantineRow>| {
-            let t = Instant::now();
-            let mut raw = Vec::with_capacity(window);
-            while raw.len() < window {
-                if row_limit.is_some_and(|l| seen >= l) {
-                    break;
-                }
-                match reader.next() {
-                    Some(chunk) => {
-                        let chunk = chunk.map_err(ingest_err)?;
-                        seen += (chunk.batch.num_rows() + chunk.quarantine.len()) as u64;
-                        quarantine.extend(chunk.quarantine);
-                        raw.push(chunk.batch);
-                    }
-                    None => break,
-                }
+        let ctx = &ctx;
+        rayon::scope(|s| {
+            for (source, slot) in cfg.sources.iter().zip(&slots) {
+                s.spawn(move |s| read_source(ctx, source, slot, s));
             }
-            Ok::<_, PipelineError>((raw, t.elapsed().as_millis() as u64))
-        };
-        let (mut raw, ms) = read_window(&mut quarantine)?;
-        out.ingest_ms += ms;
-        while !raw.is_empty() {
-            let t = Instant::now();
-            let rows: u64 = raw.iter().map(|b| b.num_rows() as u64).sum();
-            // Read the next window while this one is normalised: the reader
-            // is sequential (line numbers and order stay exact), so on its
-            // own it would leave the other threads idle. Results are
-            // collected in window order, whatever thread ran what.
-            let (next, normalized) = rayon::join(
-                || read_window(&mut quarantine),
-                || {
-                    raw.par_iter()
-                        .map(|b| cim_normalize::normalize_batch(b, &hints, normalize_opts))
-                        .collect::<Result<Vec<RecordBatch>, _>>()
-                },
-            );
-            let normalized = normalized.map_err(|error| PipelineError::Normalize {
-                source_name: name.clone(),
-                error,
-            })?;
-            let (next, ms) = next?;
-            // Reading overlaps normalising: `normalize` is the wall time of
-            // both, `ingest` the part spent reading.
-            out.ingest_ms += ms;
-            out.normalize_ms += t.elapsed().as_millis() as u64;
-            raw = next;
-            let normalized = match keep {
-                Some(keep) => normalized
-                    .into_iter()
-                    .map(|b| {
-                        let schema = b.schema();
-                        let idx: Vec<usize> = (0..schema.fields().len())
-                            .filter(|&i| {
-                                let n = schema.field(i).name();
-                                BASE_COLUMNS.contains(&n.as_str()) || keep.contains(n)
-                            })
-                            .collect();
-                        b.project(&idx)
-                    })
-                    .collect::<Result<Vec<_>, _>>()?,
-                None => normalized,
-            };
-            batches.extend(normalized.into_iter().filter(|b| b.num_rows() > 0));
-            progress.advance(rows);
-        }
-
-        let resolution = cim_ingest::resolve_duplicate_keys(&batches, source.duplicate_keys)
-            .map_err(ingest_err)?;
-        let batches: Vec<RecordBatch> = batches
-            .iter()
-            .zip(&resolution.keep)
-            .map(|(b, keep)| filter_record_batch(b, keep))
-            .collect::<Result<_, _>>()?;
-        quarantine.extend(resolution.quarantine);
-
-        let accepted: u64 = batches.iter().map(|b| b.num_rows() as u64).sum();
-        let mut by_reason: BTreeMap<String, u64> = BTreeMap::new();
-        for q in &quarantine {
-            *by_reason.entry(q.reason.code().to_owned()).or_default() += 1;
-        }
-        let summary = SourceSummary {
-            name: name.clone(),
-            // The reader's own count, so that conservation is checked
-            // against an independent tally rather than derived from it.
-            read: reader.report().rows_read,
-            accepted,
-            quarantined: quarantine.len() as u64,
-            quarantined_by_reason: by_reason,
-            duplicate_keys: resolution.duplicate_keys as u64,
-            ingest: serde_json::to_value(reader.report())
-                .map_err(|e| PipelineError::Internal(e.to_string()))?,
-        };
+        });
+        slots.into_iter().map(SourceSlot::into_read).collect()
+    };
+    // Duplicate keys are resolved per source, independently.
+    let done: Vec<Result<SourceDone, PipelineError>> = cfg
+        .sources
+        .par_iter()
+        .zip(read)
+        .map(|(source, r)| finish_source(source, r))
+        .collect();
+    let mut out = Ingested::default();
+    for d in done {
+        let d = d?;
+        out.ingest_ms += d.read_ms;
         tracing::info!(
-            source = %name,
-            read = summary.read,
-            accepted = summary.accepted,
-            quarantined = summary.quarantined,
+            source = %d.summary.name,
+            read = d.summary.read,
+            accepted = d.summary.accepted,
+            quarantined = d.summary.quarantined,
+            read_ms = d.read_ms,
             "source ingested"
         );
-        out.sources.push(summary);
-        out.records.extend(batches);
-        out.quarantine.extend(quarantine);
+        out.sources.push(d.summary);
+        out.records.extend(d.batches);
+        out.quarantine.extend(d.quarantine);
     }
+    // Reading overlaps normalising: `normalize` is the wall time of both,
+    // `ingest` the time spent reading, summed over the sources (which are
+    // read concurrently).
+    out.normalize_ms = started.elapsed().as_millis() as u64;
     progress.finish("ingest");
     Ok(out)
+}
+
+/// What a source's reader task leaves behind.
+#[derive(Default)]
+struct SourceSlot {
+    /// The reader (`None` when opening failed), its quarantine, read time
+    /// and first error.
+    reader: Mutex<ReaderState>,
+    /// Normalised batches by reading index.
+    normalized: Mutex<Vec<(usize, Result<RecordBatch, PipelineError>)>>,
+    /// Raw batches read and not yet normalised.
+    pending: AtomicUsize,
+}
+
+#[derive(Default)]
+struct ReaderState {
+    reader: Option<cim_ingest::SourceReader>,
+    quarantine: Vec<QuarantineRow>,
+    read_ms: u64,
+    error: Option<PipelineError>,
+}
+
+/// A source read and normalised, before duplicate-key resolution.
+struct SourceRead {
+    state: ReaderState,
+    normalized: Vec<(usize, Result<RecordBatch, PipelineError>)>,
+}
+
+impl SourceSlot {
+    fn into_read(self) -> SourceRead {
+        let mut normalized = self
+            .normalized
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
+        normalized.sort_by_key(|(i, _)| *i);
+        SourceRead {
+            state: self.reader.into_inner().unwrap_or_else(|e| e.into_inner()),
+            normalized,
+        }
+    }
+}
+
+struct SourceDone {
+    summary: SourceSummary,
+    batches: Vec<RecordBatch>,
+    quarantine: Vec<QuarantineRow>,
+    read_ms: u64,
+}
+
+/// What every source's reader shares.
+struct ReadCtx<'a> {
+    cfg: &'a PipelineConfig,
+    progress: &'a dyn Progress,
+    row_limit: Option<u64>,
+    keep: Option<&'a [String]>,
+    /// See `ingest_columns`.
+    in_flight: usize,
+}
+
+/// Reads one source, spawning the normalisation of every raw batch on `s`.
+fn read_source<'s>(
+    ctx: &'s ReadCtx<'s>,
+    source: &'s cim_config::SourceConfig,
+    slot: &'s SourceSlot,
+    s: &rayon::Scope<'s>,
+) {
+    let &ReadCtx {
+        cfg,
+        progress,
+        row_limit,
+        keep,
+        in_flight,
+    } = ctx;
+    let ingest_err = |error| PipelineError::Ingest {
+        source_name: source.name.clone(),
+        error: Box::new(error),
+    };
+    let mut state = ReaderState::default();
+    let t = Instant::now();
+    let mut reader = match cim_ingest::open_source(&source.ingest_options(), cfg.run.batch_rows) {
+        Ok(r) => r,
+        Err(e) => {
+            state.error = Some(ingest_err(e));
+            *slot.reader.lock().unwrap_or_else(|e| e.into_inner()) = state;
+            return;
+        }
+    };
+    let hints = std::sync::Arc::new(source.normalize_hints());
+    let mut seen: u64 = 0;
+    let mut index = 0;
+    let mut helping = std::time::Duration::ZERO;
+    loop {
+        if row_limit.is_some_and(|l| seen >= l) {
+            break;
+        }
+        let Some(chunk) = reader.next() else { break };
+        let chunk = match chunk {
+            Ok(c) => c,
+            Err(e) => {
+                state.error = Some(ingest_err(e));
+                break;
+            }
+        };
+        seen += (chunk.batch.num_rows() + chunk.quarantine.len()) as u64;
+        state.quarantine.extend(chunk.quarantine);
+        let raw = chunk.batch;
+        let i = index;
+        index += 1;
+        slot.pending.fetch_add(1, Ordering::SeqCst);
+        let hints = hints.clone();
+        let name = &source.name;
+        s.spawn(move |_| {
+            let rows = raw.num_rows() as u64;
+            let result = cim_normalize::normalize_batch(&raw, &hints, &cfg.normalize)
+                .map_err(|error| PipelineError::Normalize {
+                    source_name: name.clone(),
+                    error,
+                })
+                .and_then(|b| project(b, keep));
+            drop(raw);
+            slot.normalized
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((i, result));
+            slot.pending.fetch_sub(1, Ordering::SeqCst);
+            progress.advance(rows);
+        });
+        // Too far ahead of normalisation: help with it (this thread's own
+        // queue first) instead of reading on.
+        while slot.pending.load(Ordering::SeqCst) > in_flight {
+            let t_help = Instant::now();
+            let helped = match rayon::yield_local() {
+                Some(rayon::Yield::Executed) => true,
+                _ => matches!(rayon::yield_now(), Some(rayon::Yield::Executed)),
+            };
+            if !helped {
+                // Every pending batch is being normalised elsewhere.
+                std::thread::sleep(std::time::Duration::from_micros(200));
+            }
+            // Helping is not reading.
+            helping += t_help.elapsed();
+        }
+    }
+    state.read_ms = t.elapsed().saturating_sub(helping).as_millis() as u64;
+    state.reader = Some(reader);
+    *slot.reader.lock().unwrap_or_else(|e| e.into_inner()) = state;
+}
+
+/// Keeps of `b` only the base columns and `keep` (all when `None`).
+fn project(b: RecordBatch, keep: Option<&[String]>) -> Result<RecordBatch, PipelineError> {
+    let Some(keep) = keep else { return Ok(b) };
+    let schema = b.schema();
+    let idx: Vec<usize> = (0..schema.fields().len())
+        .filter(|&i| {
+            let n = schema.field(i).name();
+            BASE_COLUMNS.contains(&n.as_str()) || keep.contains(n)
+        })
+        .collect();
+    Ok(b.project(&idx)?)
+}
+
+/// Duplicate-key resolution and counts of one source read.
+fn finish_source(
+    source: &cim_config::SourceConfig,
+    read: SourceRead,
+) -> Result<SourceDone, PipelineError> {
+    let name = source.name.clone();
+    let ingest_err = |error| PipelineError::Ingest {
+        source_name: name.clone(),
+        error: Box::new(error),
+    };
+    let SourceRead { state, normalized } = read;
+    let mut batches: Vec<RecordBatch> = Vec::with_capacity(normalized.len());
+    for (_, b) in normalized {
+        let b = b?;
+        if b.num_rows() > 0 {
+            batches.push(b);
+        }
+    }
+    if let Some(e) = state.error {
+        return Err(e);
+    }
+    let reader = state.reader.expect("reader kept when no error");
+    let mut quarantine = state.quarantine;
+
+    let resolution =
+        cim_ingest::resolve_duplicate_keys(&batches, source.duplicate_keys).map_err(ingest_err)?;
+    let batches: Vec<RecordBatch> = batches
+        .iter()
+        .zip(&resolution.keep)
+        .map(|(b, keep)| filter_record_batch(b, keep))
+        .collect::<Result<_, _>>()?;
+    quarantine.extend(resolution.quarantine);
+
+    let accepted: u64 = batches.iter().map(|b| b.num_rows() as u64).sum();
+    let mut by_reason: BTreeMap<String, u64> = BTreeMap::new();
+    for q in &quarantine {
+        *by_reason.entry(q.reason.code().to_owned()).or_default() += 1;
+    }
+    let summary = SourceSummary {
+        name: name.clone(),
+        // The reader's own count, so that conservation is checked
+        // against an independent tally rather than derived from it.
+        read: reader.report().rows_read,
+        accepted,
+        quarantined: quarantine.len() as u64,
+        quarantined_by_reason: by_reason,
+        duplicate_keys: resolution.duplicate_keys as u64,
+        ingest: serde_json::to_value(reader.report())
+            .map_err(|e| PipelineError::Internal(e.to_string()))?,
+    };
+    Ok(SourceDone {
+        summary,
+        batches,
+        quarantine,
+        read_ms: state.read_ms,
+    })
 }

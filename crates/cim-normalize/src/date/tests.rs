@@ -188,3 +188,33 @@ fn datetimes_sort_as_strings() {
         .unwrap();
     assert!(b < a, "UTC conversion orders {b} before {a}");
 }
+
+#[test]
+fn iso_rendering_matches_chrono_format() {
+    use chrono::NaiveTime;
+    let mut d = NaiveDate::from_ymd_opt(-3, 12, 25).unwrap();
+    let end = NaiveDate::from_ymd_opt(10_002, 3, 1).unwrap();
+    let mut n = 0u32;
+    while d < end {
+        assert_eq!(iso_date(d), d.format("%Y-%m-%d").to_string());
+        let t =
+            NaiveTime::from_hms_nano_opt(n % 24, (n * 7) % 60, (n * 13) % 60, n % 3 * 400_000_000)
+                .unwrap();
+        let dt = d.and_time(t);
+        assert_eq!(
+            iso_datetime(&dt),
+            dt.format("%Y-%m-%dT%H:%M:%S").to_string()
+        );
+        d += Duration::days(97);
+        n += 1;
+    }
+    // A leap second prints as 60.
+    let leap = NaiveDate::from_ymd_opt(2016, 12, 31)
+        .unwrap()
+        .and_time(NaiveTime::from_hms_nano_opt(23, 59, 59, 1_500_000_000).unwrap());
+    assert_eq!(
+        iso_datetime(&leap),
+        leap.format("%Y-%m-%dT%H:%M:%S").to_string()
+    );
+    assert_eq!(iso_datetime(&leap), "2016-12-31T23:59:60");
+}

@@ -93,3 +93,69 @@ proptest::proptest! {
         proptest::prop_assert_eq!(clean(&s), collapse(s.chars()));
     }
 }
+
+#[test]
+fn ascii_placeholder_path_matches_the_general_one() {
+    let mut inputs: Vec<String> = Vec::new();
+    for p in PLACEHOLDERS.iter().filter(|p| p.is_ascii()) {
+        for v in [
+            p.to_string(),
+            p.to_uppercase(),
+            format!("-{p}-"),
+            format!("({p})"),
+            format!("{p}x"),
+            format!("  {p}"),
+        ] {
+            inputs.push(v);
+        }
+    }
+    for v in [
+        "",
+        " ",
+        "-",
+        "...",
+        "NA",
+        "Na",
+        "na",
+        "N/A.",
+        "Null",
+        "abcdefghijklmnop",
+        "abcdefghijklmnopq",
+        "+44 20 7946 0958",
+        "O'Brien",
+        "unknown person",
+        "n",
+        "#",
+        "12",
+        "x@y.z",
+        "[none]!",
+    ] {
+        inputs.push(v.to_owned());
+    }
+    // A deterministic spread of short ASCII strings over a small alphabet.
+    let alphabet = b"nNuUlL/.-( )a#0<>[]ek";
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    for _ in 0..20_000 {
+        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        let len = (x >> 59) as usize + 1;
+        let mut s = String::new();
+        let mut y = x;
+        for _ in 0..len {
+            s.push(alphabet[(y % alphabet.len() as u64) as usize] as char);
+            y /= alphabet.len() as u64;
+            if y == 0 {
+                y = x.rotate_left(17);
+            }
+        }
+        inputs.push(s);
+    }
+    for v in &inputs {
+        for na in [false, true] {
+            assert_eq!(
+                is_placeholder_ascii(v.as_bytes(), na),
+                is_placeholder_any(v, na),
+                "{v:?} {na}"
+            );
+        }
+    }
+}
