@@ -34,7 +34,7 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use crate::Error;
 use crate::options::{BlockingRule, DedupeOptions, LinkType};
-use crate::table::{ColRef, NULL, StrCol, Table};
+use crate::table::{Col, ColRef, NULL, StrCol, Table};
 
 /// Block id of a row that is in no (kept) block of a rule.
 pub(crate) const NONE: u32 = u32::MAX;
@@ -72,33 +72,93 @@ pub(crate) struct RuleBlocks {
     pub skipped: Vec<BlockInfo>,
 }
 
-/// The ids of one rule part per row (prefixes re-interned).
-fn part_ids(table: &Table, part: &crate::options::KeyPart) -> (Vec<u32>, Vec<Box<str>>) {
-    let col: &StrCol = table.by_ref(ColRef::Key(part.key));
+/// The ids of one rule part per row: the interned key column itself, or
+/// for a prefix part the column re-interned by prefix.
+enum Part<'t> {
+    Col(Col<'t>),
+    Prefix(Vec<u32>, StrCol),
+}
+
+impl Part<'_> {
+    #[inline]
+    fn id(&self, row: usize) -> u32 {
+        match self {
+            Part::Col(c) => c.id(row),
+            Part::Prefix(ids, _) => ids[row],
+        }
+    }
+
+    fn get(&self, row: usize) -> &str {
+        match self {
+            Part::Col(c) => c.get(row).unwrap_or(""),
+            Part::Prefix(ids, values) => values.value(ids[row]),
+        }
+    }
+}
+
+fn part_ids<'t>(table: &'t Table, part: &crate::options::KeyPart) -> Part<'t> {
+    let col = table.by_ref(ColRef::Key(part.key));
     match part.prefix {
-        None => (col.ids.clone(), col.values.clone()),
+        None => Part::Col(col),
         Some(n) => {
-            let mut map: HashMap<String, u32> = HashMap::new();
-            let mut values: Vec<Box<str>> = vec!["".into()];
+            let mut map: HashMap<&str, u32> = HashMap::new();
+            let mut values: Vec<&str> = vec![""];
             let remap: Vec<u32> = col
-                .values
-                .iter()
+                .distinct()
+                .values()
                 .enumerate()
                 .map(|(id, v)| {
                     if id as u32 == NULL {
                         return NULL;
                     }
-                    let p: String = v.chars().take(n as usize).collect();
+                    let end = v.char_indices().nth(n as usize).map_or(v.len(), |(i, _)| i);
+                    let p = &v[..end];
                     let next = values.len() as u32;
-                    *map.entry(p.clone()).or_insert_with(|| {
-                        values.push(p.into());
+                    *map.entry(p).or_insert_with(|| {
+                        values.push(p);
                         next
                     })
                 })
                 .collect();
-            (col.ids.iter().map(|&i| remap[i as usize]).collect(), values)
+            let ids: Vec<u32> = (0..table.n_rows)
+                .map(|r| remap[col.id(r) as usize])
+                .collect();
+            let distinct = StrCol::from_parts(&ids, values);
+            Part::Prefix(ids, distinct)
         }
     }
+}
+
+/// Sorts `rows` by (key part ids, source id, row). Up to four parts the
+/// whole order is packed into two integers: sorting those is several times
+/// faster than a comparator that looks every row up in each part's ids.
+fn sort_by_key_source_row(
+    rows: &mut Vec<u32>,
+    parts: &[Part<'_>],
+    source: &[u32],
+    key_cmp: &(dyn Fn(u32, u32) -> std::cmp::Ordering + Sync),
+) {
+    if parts.len() > 4 {
+        rows.par_sort_unstable_by(|&a, &b| {
+            key_cmp(a, b)
+                .then(source[a as usize].cmp(&source[b as usize]))
+                .then(a.cmp(&b))
+        });
+        return;
+    }
+    let mut keyed: Vec<(u128, u64)> = rows
+        .par_iter()
+        .map(|&r| {
+            let mut k = 0u128;
+            for (i, p) in parts.iter().enumerate() {
+                k |= u128::from(p.id(r as usize)) << (96 - 32 * i);
+            }
+            (k, u64::from(source[r as usize]) << 32 | u64::from(r))
+        })
+        .collect();
+    keyed.par_sort_unstable();
+    rows.clear();
+    rows.extend(keyed.iter().map(|&(_, sr)| sr as u32));
 }
 
 /// Pairs of a block of `n` rows whose per-source counts are `same`, under
@@ -119,26 +179,21 @@ pub(crate) fn build_blocks(
     link: LinkType,
     max_block_size: usize,
 ) -> RuleBlocks {
-    let parts: Vec<(Vec<u32>, Vec<Box<str>>)> =
-        rule.parts.iter().map(|p| part_ids(table, p)).collect();
-    let source = &table.source().ids;
+    let parts: Vec<Part<'_>> = rule.parts.iter().map(|p| part_ids(table, p)).collect();
+    let source = table.source_ids();
     let mut rows: Vec<u32> = (0..table.n_rows as u32)
-        .filter(|&r| parts.iter().all(|(ids, _)| ids[r as usize] != NULL))
+        .filter(|&r| parts.iter().all(|p| p.id(r as usize) != NULL))
         .collect();
     let key_cmp = |a: u32, b: u32| {
-        for (ids, _) in &parts {
-            let o = ids[a as usize].cmp(&ids[b as usize]);
+        for p in &parts {
+            let o = p.id(a as usize).cmp(&p.id(b as usize));
             if o.is_ne() {
                 return o;
             }
         }
         std::cmp::Ordering::Equal
     };
-    rows.par_sort_unstable_by(|&a, &b| {
-        key_cmp(a, b)
-            .then(source[a as usize].cmp(&source[b as usize]))
-            .then(a.cmp(&b))
-    });
+    sort_by_key_source_row(&mut rows, &parts, source, &key_cmp);
 
     let mut block_of_row = vec![NONE; table.n_rows];
     let mut order = Vec::with_capacity(rows.len());
@@ -169,8 +224,8 @@ pub(crate) fn build_blocks(
         if n >= 2 {
             let info = || {
                 let mut buf = Vec::new();
-                for (ids, values) in &parts {
-                    buf.extend_from_slice(values[ids[block[0] as usize] as usize].as_bytes());
+                for p in &parts {
+                    buf.extend_from_slice(p.get(block[0] as usize).as_bytes());
                     buf.push(0x1f);
                 }
                 BlockInfo {
@@ -223,40 +278,56 @@ pub(crate) fn block_all(
     droppable: &[bool],
     opts: &DedupeOptions,
 ) -> Result<(Vec<Option<RuleBlocks>>, Vec<String>), Error> {
+    // Rules are grouped independently (in parallel: each grouping has a
+    // serial scan); a rule left out is dropped as soon as it is built so
+    // that its per-row block ids do not outlive it.
+    type Built = Result<(Option<RuleBlocks>, Option<String>), Error>;
+    let built: Vec<Built> = rules
+        .par_iter()
+        .enumerate()
+        .map(|(i, rule)| {
+            let b = build_blocks(table, rule, opts.link_type, opts.max_block_size);
+            if droppable[i] && broad_over_budget(rule, &b, table.n_rows) {
+                return Ok((
+                    None,
+                    Some(format!(
+                        "broad default blocking rule {i} ({rule}) left out: {} candidate pairs \
+                         is over {BROAD_PAIRS_PER_RECORD} per record; the specific rules cover \
+                         it at this scale",
+                        b.candidate_pairs
+                    )),
+                ));
+            }
+            if b.candidate_pairs > opts.max_pairs_per_rule {
+                if droppable[i] {
+                    return Ok((
+                        None,
+                        Some(format!(
+                            "default blocking rule {i} ({rule}) left out: it would produce {} \
+                             candidate pairs, over max_pairs_per_rule {}; largest blocks: {}",
+                            b.candidate_pairs,
+                            opts.max_pairs_per_rule,
+                            describe_blocks(&b.largest)
+                        )),
+                    ));
+                }
+                return Err(Error::RuleOverBudget {
+                    rule: i,
+                    description: rule.to_string(),
+                    pairs: b.candidate_pairs,
+                    budget: opts.max_pairs_per_rule,
+                    largest_blocks: describe_blocks(&b.largest),
+                });
+            }
+            Ok((Some(b), None))
+        })
+        .collect();
     let mut out = Vec::with_capacity(rules.len());
     let mut warnings = Vec::new();
-    for (i, rule) in rules.iter().enumerate() {
-        let b = build_blocks(table, rule, opts.link_type, opts.max_block_size);
-        if droppable[i] && broad_over_budget(rule, &b, table.n_rows) {
-            warnings.push(format!(
-                "broad default blocking rule {i} ({rule}) left out: {} candidate pairs is over \
-                 {BROAD_PAIRS_PER_RECORD} per record; the specific rules cover it at this scale",
-                b.candidate_pairs
-            ));
-            out.push(None);
-            continue;
-        }
-        if b.candidate_pairs > opts.max_pairs_per_rule {
-            if droppable[i] {
-                warnings.push(format!(
-                    "default blocking rule {i} ({rule}) left out: it would produce {} candidate \
-                     pairs, over max_pairs_per_rule {}; largest blocks: {}",
-                    b.candidate_pairs,
-                    opts.max_pairs_per_rule,
-                    describe_blocks(&b.largest)
-                ));
-                out.push(None);
-                continue;
-            }
-            return Err(Error::RuleOverBudget {
-                rule: i,
-                description: rule.to_string(),
-                pairs: b.candidate_pairs,
-                budget: opts.max_pairs_per_rule,
-                largest_blocks: describe_blocks(&b.largest),
-            });
-        }
-        out.push(Some(b));
+    for b in built {
+        let (b, warning) = b?;
+        out.push(b);
+        warnings.extend(warning);
     }
     let total = |out: &[Option<RuleBlocks>]| -> u64 {
         out.iter().flatten().map(|b| b.candidate_pairs).sum()
@@ -321,14 +392,20 @@ pub(crate) struct Candidates {
     pub per_rule: Vec<u64>,
 }
 
-/// Emits every candidate pair once, in rule order then block order.
-pub(crate) fn generate(table: &Table, blocks: &[RuleBlocks], link: LinkType) -> Candidates {
-    let source = &table.source().ids;
+/// Emits every candidate pair once, in rule order then block order: the
+/// records of a block stay in cache while its pairs are compared.
+pub(crate) fn generate(
+    table: &Table,
+    blocks: &[RuleBlocks],
+    block_ids: &BlockIds,
+    link: LinkType,
+) -> Candidates {
+    let source = table.source_ids();
     let mut pairs = Vec::new();
     let mut rule = Vec::new();
     let mut per_rule = Vec::with_capacity(blocks.len());
     for (k, rb) in blocks.iter().enumerate() {
-        let earlier = &blocks[..k];
+        let earlier: u64 = (1u64 << k) - 1;
         let n_blocks = rb.offsets.len() - 1;
         let emitted: Vec<(u32, u32)> = (0..n_blocks)
             .into_par_iter()
@@ -340,11 +417,7 @@ pub(crate) fn generate(table: &Table, blocks: &[RuleBlocks], link: LinkType) -> 
                         if !eligible(link, source[x as usize], source[y as usize]) {
                             continue;
                         }
-                        let seen = earlier.iter().any(|e| {
-                            let bx = e.block_of_row[x as usize];
-                            bx != NONE && bx == e.block_of_row[y as usize]
-                        });
-                        if !seen {
+                        if block_ids.mask(x as usize, y as usize) & earlier == 0 {
                             v.push((x.min(y), x.max(y)));
                         }
                     }
@@ -363,17 +436,54 @@ pub(crate) fn generate(table: &Table, blocks: &[RuleBlocks], link: LinkType) -> 
     }
 }
 
-/// Bit mask of the rules under which rows `a` and `b` share a kept block.
-#[inline]
-pub(crate) fn rule_mask(blocks: &[RuleBlocks], a: usize, b: usize) -> u64 {
-    let mut m = 0u64;
-    for (k, rb) in blocks.iter().enumerate() {
-        let x = rb.block_of_row[a];
-        if x != NONE && x == rb.block_of_row[b] {
-            m |= 1 << k;
+/// The block id of every row under every kept rule, row-major (a row's
+/// ids side by side): checking which rules put two rows in one block
+/// reads two short runs instead of one scattered array per rule.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct BlockIds {
+    ids: Vec<u32>,
+    width: usize,
+}
+
+impl BlockIds {
+    /// Moves the per-rule `block_of_row` of `blocks` into one matrix.
+    pub(crate) fn take(blocks: &mut [RuleBlocks], n_rows: usize) -> Self {
+        let width = blocks.len();
+        let mut ids = vec![NONE; n_rows * width];
+        if width > 0 {
+            const ROWS: usize = 4096;
+            ids.par_chunks_mut(ROWS * width)
+                .enumerate()
+                .for_each(|(chunk, out)| {
+                    let first = chunk * ROWS;
+                    for (k, rb) in blocks.iter().enumerate() {
+                        let col = &rb.block_of_row[first..first + out.len() / width];
+                        for (o, &id) in out[k..].iter_mut().step_by(width).zip(col) {
+                            *o = id;
+                        }
+                    }
+                });
         }
+        for rb in blocks.iter_mut() {
+            rb.block_of_row = Vec::new();
+        }
+        Self { ids, width }
     }
-    m
+
+    /// Bit mask of the rules under which rows `a` and `b` share a kept
+    /// block.
+    #[inline]
+    pub(crate) fn mask(&self, a: usize, b: usize) -> u64 {
+        let w = self.width;
+        let (ra, rb) = (&self.ids[a * w..(a + 1) * w], &self.ids[b * w..(b + 1) * w]);
+        let mut m = 0u64;
+        for (k, (&x, &y)) in ra.iter().zip(rb).enumerate() {
+            if x != NONE && x == y {
+                m |= 1 << k;
+            }
+        }
+        m
+    }
 }
 
 /// Default rules, in order, kept when each of their keys is filled in at

@@ -261,8 +261,8 @@ impl Compiled {
                 push("same_year".into(), Some(k));
                 let parsed = table
                     .col(k)
-                    .values
-                    .iter()
+                    .distinct()
+                    .values()
                     .map(|v| parse_ymd(v).map(|d| (d, days_from_civil(d))))
                     .collect();
                 Kernel::Date {
@@ -924,14 +924,19 @@ fn is_initial_of(short: &str, long: &str) -> bool {
 pub fn soft_token_similarity(a: &str, b: &str) -> f64 {
     // Tokens on the stack: addresses and company names have few.
     const MAX: usize = 16;
-    fn tokens(s: &str) -> ([&str; MAX], usize) {
-        let mut t = [""; MAX];
+    fn tokens(s: &str) -> ([(&str, bool); MAX], usize) {
+        let mut t = [("", false); MAX];
         let mut n = 0;
-        for w in s.split_whitespace() {
-            if n == MAX {
-                break;
-            }
-            t[n] = w;
+        let words: &mut dyn Iterator<Item = &str> = if s.is_ascii() {
+            // `char::is_whitespace` on ASCII.
+            &mut s
+                .split(|c: char| matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r'))
+                .filter(|w| !w.is_empty())
+        } else {
+            &mut s.split_whitespace()
+        };
+        for w in words.take(MAX) {
+            t[n] = (w, w.bytes().any(|c| c.is_ascii_digit()));
             n += 1;
         }
         (t, n)
@@ -942,25 +947,24 @@ pub fn soft_token_similarity(a: &str, b: &str) -> f64 {
         return 0.0;
     }
     let (ta, tb) = (&ta[..na], &tb[..nb]);
-    let has_digit = |x: &str| x.bytes().any(|c| c.is_ascii_digit());
-    let mut sims = [[0f64; MAX]; MAX];
-    for (i, x) in ta.iter().enumerate() {
-        for (j, y) in tb.iter().enumerate() {
-            sims[i][j] = if x == y {
+    // Best match of each token on either side, summed in token order.
+    let mut row_best = [0f64; MAX];
+    let mut col_best = [0f64; MAX];
+    for (i, &(x, x_digit)) in ta.iter().enumerate() {
+        for (j, &(y, y_digit)) in tb.iter().enumerate() {
+            let sim = if x == y {
                 1.0
-            } else if has_digit(x) || has_digit(y) {
+            } else if x_digit || y_digit {
                 0.0
             } else {
                 jaro_winkler(x, y)
             };
+            row_best[i] = row_best[i].max(sim);
+            col_best[j] = col_best[j].max(sim);
         }
     }
-    let row: f64 = (0..na)
-        .map(|i| sims[i][..nb].iter().copied().fold(0.0, f64::max))
-        .sum();
-    let col: f64 = (0..nb)
-        .map(|j| (0..na).map(|i| sims[i][j]).fold(0.0, f64::max))
-        .sum();
+    let row: f64 = row_best[..na].iter().sum();
+    let col: f64 = col_best[..nb].iter().sum();
     (row + col) / (na + nb) as f64
 }
 

@@ -80,7 +80,7 @@ pub(crate) fn sample_u_counts(
     seed: u64,
 ) -> (Vec<Vec<u64>>, u64) {
     let n = table.n_rows;
-    let source = &table.source().ids;
+    let source = table.source_ids();
     let zero = || -> Vec<Vec<u64>> { comps.iter().map(|c| vec![0u64; c.n_levels()]).collect() };
     let add = |mut x: Vec<Vec<u64>>, y: Vec<Vec<u64>>| {
         for (a, b) in x.iter_mut().zip(y) {
@@ -119,32 +119,45 @@ pub(crate) fn sample_u_counts(
     }
     const CHUNK: usize = 1 << 14;
     let chunks = max_pairs.div_ceil(CHUNK);
-    let (counts, pairs) = (0..chunks)
+    // Draw every pair first, then compare them in row order: random rows
+    // are cache misses (ids, then each value), and in row order the first
+    // record of each pair is read almost sequentially. Counts are sums, so
+    // the order changes nothing but speed.
+    let mut sample: Vec<(u32, u32)> = (0..chunks)
         .into_par_iter()
-        .map(|ci| {
+        .flat_map_iter(|ci| {
             let mut rng = SplitMix64::new(seed ^ (ci as u64).wrapping_mul(0xA24B_AED4_963E_E407));
-            let mut acc = zero();
-            let mut lv = vec![0u8; comps.len()];
             let want = CHUNK.min(max_pairs - ci * CHUNK);
-            let mut got = 0u64;
+            let mut drawn = Vec::with_capacity(want);
             let mut tries = 0usize;
-            while (got as usize) < want && tries < want * 20 {
+            while drawn.len() < want && tries < want * 20 {
                 tries += 1;
                 let a = rng.below(n as u64) as usize;
                 let b = rng.below(n as u64) as usize;
                 if a == b || !eligible(link, source[a], source[b]) {
                     continue;
                 }
-                levels_into(table, comps, a.min(b), a.max(b), &mut lv);
+                drawn.push((a.min(b) as u32, a.max(b) as u32));
+            }
+            drawn
+        })
+        .collect();
+    sample.par_sort_unstable();
+    let counts = sample
+        .par_chunks(CHUNK)
+        .map(|pairs| {
+            let mut acc = zero();
+            let mut lv = vec![0u8; comps.len()];
+            for &(a, b) in pairs {
+                levels_into(table, comps, a as usize, b as usize, &mut lv);
                 for (c, &l) in acc.iter_mut().zip(&lv) {
                     c[l as usize] += 1;
                 }
-                got += 1;
             }
-            (acc, got)
+            acc
         })
-        .reduce(|| (zero(), 0), |x, y| (add(x.0, y.0), x.1 + y.1));
-    (counts, pairs)
+        .reduce(zero, add);
+    (counts, sample.len() as u64)
 }
 
 /// u per level from counts: the share among non-null levels, a level never

@@ -168,7 +168,7 @@ pub fn explain(
     } else {
         probability(running)
     };
-    let source = &table.source().ids;
+    let source = table.source_ids();
     let mut blocking_rules = Vec::new();
     let mut oversized = Vec::new();
     if a != b && eligible(opts.link_type, source[a], source[b]) {

@@ -109,9 +109,10 @@ impl Kernels {
         let droppable = vec![false; self.prep.rules.len()];
         let (blocks, _) =
             blocking::block_all(&self.prep.table, &self.prep.rules, &droppable, &self.opts)?;
-        let blocks: Vec<_> = blocks.into_iter().flatten().collect();
+        let mut blocks: Vec<_> = blocks.into_iter().flatten().collect();
+        let ids = blocking::BlockIds::take(&mut blocks, self.prep.table.n_rows);
         Ok(
-            blocking::generate(&self.prep.table, &blocks, self.opts.link_type)
+            blocking::generate(&self.prep.table, &blocks, &ids, self.opts.link_type)
                 .pairs
                 .len(),
         )
@@ -146,7 +147,7 @@ impl Kernels {
             &edges,
             self.opts.match_threshold,
             &self.opts.clustering,
-            &self.prep.table.source().ids,
+            self.prep.table.source_ids(),
             &rescore,
             &|p| p,
         )

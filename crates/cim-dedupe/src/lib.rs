@@ -260,7 +260,7 @@ pub fn dedupe(
         &edges,
         opts.match_threshold,
         &opts.clustering,
-        &prep.table.source().ids,
+        prep.table.source_ids(),
         &rescore,
         &link_of,
     );

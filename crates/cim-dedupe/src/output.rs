@@ -191,10 +191,9 @@ pub fn train_with_labels(
         }
     }
     let pairs = &prep.cands.pairs;
-    let blocks = &prep.blocks;
     let table = em::PatternTable::build(&prep.levels, nc, &|i| {
         let (a, b) = pairs[i];
-        crate::blocking::rule_mask(blocks, a as usize, b as usize)
+        prep.block_ids.mask(a as usize, b as usize)
     });
     let (pats, cnts) = table.select(|_| true);
     let active = vec![true; nc];

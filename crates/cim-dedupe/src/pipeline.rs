@@ -9,7 +9,7 @@ use cim_schema::MatchKey;
 use rayon::prelude::*;
 
 use crate::Error;
-use crate::blocking::{self, Candidates, RuleBlocks, rule_mask};
+use crate::blocking::{self, BlockIds, Candidates, RuleBlocks};
 use crate::compare::{self, Compiled};
 use crate::em::{self, EmProblem, PatternTable, clamp_p};
 use crate::model::{
@@ -28,7 +28,9 @@ pub(crate) struct Prepared {
     pub origins: Vec<RuleOrigin>,
     /// Index in `rules` of each deterministic rule.
     pub det_rules: Vec<usize>,
+    /// Kept rules' blocks (their per-row ids moved to `block_ids`).
     pub blocks: Vec<RuleBlocks>,
+    pub block_ids: BlockIds,
     /// Rules left out, for the report.
     pub warnings: Vec<String>,
     pub cands: Candidates,
@@ -186,7 +188,8 @@ pub(crate) fn prepare(
         }
     }
     let det_rules: Vec<usize> = plan.det_rules.iter().map(|&i| new_index[i]).collect();
-    let cands = blocking::generate(&table, &blocks, opts.link_type);
+    let block_ids = blocking::BlockIds::take(&mut blocks, table.n_rows);
+    let cands = blocking::generate(&table, &blocks, &block_ids, opts.link_type);
     let block_ms = t0.elapsed().as_millis() as u64;
     let t1 = Instant::now();
     let nc = comps.len();
@@ -211,6 +214,7 @@ pub(crate) fn prepare(
         origins,
         det_rules,
         blocks,
+        block_ids,
         warnings,
         cands,
         levels,
@@ -223,7 +227,7 @@ pub(crate) fn prepare(
 pub(crate) fn total_pairs(table: &Table, link: LinkType) -> f64 {
     let n = table.n_rows as f64;
     let all = n * (n - 1.0) / 2.0;
-    let src = table.source();
+    let src = table.sources();
     let same: f64 = src
         .counts
         .iter()
@@ -302,11 +306,10 @@ pub(crate) fn train_prepared(p: &Prepared, opts: &DedupeOptions) -> Result<Model
         })
         .collect();
 
-    let blocks = &p.blocks;
     let pairs = &p.cands.pairs;
     let table = PatternTable::build(&p.levels, nc, &|i| {
         let (a, b) = pairs[i];
-        rule_mask(blocks, a as usize, b as usize)
+        p.block_ids.mask(a as usize, b as usize)
     });
     let m_pinned: Vec<Vec<bool>> = fixed_m
         .iter()

@@ -1,7 +1,12 @@
-//! Interned, column-wise view of the normalised batches: every needed
-//! column becomes one `u32` id per global row plus a table of distinct
-//! values with their counts. Equality is an integer compare, term
-//! frequencies are a lookup, and each distinct string is stored once.
+//! Interned view of the normalised batches: every needed column becomes one
+//! `u32` id per global row plus a table of distinct values with their
+//! counts. Equality is an integer compare, term frequencies are a lookup,
+//! and each distinct string is stored once.
+//!
+//! The ids are stored row-major (all of a row's columns side by side):
+//! comparing a pair reads one or two cache lines per record instead of one
+//! per compared column, and candidate pairs visit records in no useful
+//! order, so at a million records comparing is bound by memory latency.
 
 use std::collections::HashMap;
 
@@ -33,13 +38,15 @@ impl ColRef {
     }
 }
 
-/// One interned column.
+/// The distinct values of one interned column.
 #[derive(Debug, Clone)]
 pub(crate) struct StrCol {
-    /// Value id per row; [`NULL`] for null or empty.
-    pub ids: Vec<u32>,
-    /// Distinct values; `values[0]` is the empty string.
-    pub values: Vec<Box<str>>,
+    /// Distinct values back to back; value `id` is
+    /// `bytes[ends[id - 1]..ends[id]]` (id 0, the empty string, ends at 0).
+    /// One buffer instead of a `Box<str>` per value: a 1M-row column has
+    /// hundreds of thousands of distinct values.
+    bytes: String,
+    ends: Vec<usize>,
     /// Occurrences of each id among rows.
     pub counts: Vec<u32>,
     /// Rows with a value.
@@ -47,25 +54,29 @@ pub(crate) struct StrCol {
 }
 
 impl StrCol {
-    pub(crate) fn from_values<'a>(values: impl IntoIterator<Item = Option<&'a str>>) -> Self {
+    /// Interns `values`, returning the id of each and the distinct values.
+    pub(crate) fn from_values<'a>(
+        values: impl IntoIterator<Item = Option<&'a str>>,
+        rows: usize,
+    ) -> (Vec<u32>, Self) {
+        let mut ids = Vec::with_capacity(rows);
         // xxh3 instead of SipHash: interning hashes every value of every
         // compared column (tens of millions of strings at 1M records).
         let mut map: HashMap<&'a str, u32, xxhash_rust::xxh3::Xxh3DefaultBuilder> =
             HashMap::default();
         let mut col = StrCol {
-            ids: Vec::new(),
-            values: vec!["".into()],
+            bytes: String::new(),
+            ends: vec![0],
             counts: vec![0],
             non_null: 0,
         };
         for v in values {
             let id = match v {
-                Some(s) if !s.trim().is_empty() => {
-                    let next = col.values.len() as u32;
+                Some(s) if !is_blank(s) => {
+                    let next = col.ends.len() as u32;
                     let id = *map.entry(s).or_insert(next);
                     if id == next {
-                        col.values.push(s.into());
-                        col.counts.push(0);
+                        col.push_value(s);
                     }
                     col.counts[id as usize] += 1;
                     col.non_null += 1;
@@ -76,27 +87,49 @@ impl StrCol {
                     NULL
                 }
             };
-            col.ids.push(id);
+            ids.push(id);
         }
+        (ids, col)
+    }
+
+    /// The distinct `values` (`values[0]` must be the empty string) of a
+    /// column whose rows hold `ids`; counts are taken from `ids`.
+    pub(crate) fn from_parts<'a>(ids: &[u32], values: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut col = StrCol {
+            bytes: String::new(),
+            ends: vec![0],
+            counts: Vec::new(),
+            non_null: 0,
+        };
+        for v in values.into_iter().skip(1) {
+            col.push_value(v);
+        }
+        col.counts = vec![0; col.ends.len()];
+        for &id in ids {
+            col.counts[id as usize] += 1;
+        }
+        col.non_null = ids.len() as u32 - col.counts[0];
         col
     }
 
-    #[inline]
-    pub(crate) fn id(&self, row: usize) -> u32 {
-        self.ids[row]
+    fn push_value(&mut self, s: &str) {
+        self.bytes.push_str(s);
+        self.ends.push(self.bytes.len());
+        self.counts.push(0);
     }
 
-    #[inline]
-    pub(crate) fn get(&self, row: usize) -> Option<&str> {
-        match self.ids[row] {
-            NULL => None,
-            id => Some(&self.values[id as usize]),
-        }
+    /// Every distinct value by id, `""` for [`NULL`] first.
+    pub(crate) fn values(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        (0..self.ends.len()).map(|id| self.value(id as u32))
     }
 
     #[inline]
     pub(crate) fn value(&self, id: u32) -> &str {
-        &self.values[id as usize]
+        let id = id as usize;
+        match id {
+            0 => "",
+            _ => &self.bytes[self.ends[id - 1]..self.ends[id]],
+        }
     }
 
     /// Relative frequency of a value among rows that have one.
@@ -109,19 +142,66 @@ impl StrCol {
     }
 }
 
+/// One interned column of a [`Table`]: row ids plus the distinct values.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Col<'t> {
+    ids: &'t [u32],
+    width: usize,
+    i: usize,
+    values: &'t StrCol,
+}
+
+impl<'t> Col<'t> {
+    #[inline]
+    pub(crate) fn id(&self, row: usize) -> u32 {
+        self.ids[row * self.width + self.i]
+    }
+
+    #[inline]
+    pub(crate) fn get(&self, row: usize) -> Option<&'t str> {
+        match self.id(row) {
+            NULL => None,
+            id => Some(self.values.value(id)),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn value(&self, id: u32) -> &'t str {
+        self.values.value(id)
+    }
+
+    /// Relative frequency of a value among rows that have one.
+    #[inline]
+    pub(crate) fn tf(&self, id: u32) -> f64 {
+        self.values.tf(id)
+    }
+
+    /// The distinct values and their counts.
+    pub(crate) fn distinct(&self) -> &'t StrCol {
+        self.values
+    }
+}
+
 /// The interned columns needed by one run.
 #[derive(Debug, Clone)]
 pub(crate) struct Table {
     pub n_rows: usize,
+    /// Value ids, row-major: row `r`, column `i` at `r * width + i`.
+    ids: Vec<u32>,
+    width: usize,
     cols: Vec<StrCol>,
     index: HashMap<ColRef, usize>,
+    /// The source column again, column-major: every eligibility check and
+    /// per-source count scans it.
+    source_ids: Vec<u32>,
 }
 
 impl Table {
     /// Interns `refs` (and the source column) from `records`, rows in
     /// batch concatenation order.
     pub(crate) fn build(records: &[RecordBatch], refs: &[ColRef]) -> Result<Self, Error> {
-        let n_rows = records.iter().map(RecordBatch::num_rows).sum();
+        use rayon::prelude::*;
+        let n_rows: usize = records.iter().map(RecordBatch::num_rows).sum();
         let mut wanted: Vec<ColRef> = refs.to_vec();
         wanted.push(ColRef::Source);
         wanted.sort();
@@ -132,25 +212,48 @@ impl Table {
                 str_col(b, &r.column_name())?;
             }
         }
-        let cols: Vec<StrCol> = {
-            use rayon::prelude::*;
-            wanted
-                .par_iter()
-                .map(|r| {
-                    let name = r.column_name();
-                    let arrays: Vec<_> = records
-                        .iter()
-                        .map(|b| str_col(b, &name).expect("checked above"))
-                        .collect();
-                    StrCol::from_values(arrays.iter().flat_map(|a| a.iter()))
-                })
-                .collect()
-        };
-        let index = wanted.iter().enumerate().map(|(i, r)| (*r, i)).collect();
+        let interned: Vec<(Vec<u32>, StrCol)> = wanted
+            .par_iter()
+            .map(|r| {
+                let name = r.column_name();
+                let arrays: Vec<_> = records
+                    .iter()
+                    .map(|b| str_col(b, &name).expect("checked above"))
+                    .collect();
+                StrCol::from_values(arrays.iter().flat_map(|a| a.iter()), n_rows)
+            })
+            .collect();
+        let width = wanted.len();
+        let mut ids = vec![NULL; n_rows * width];
+        const ROWS: usize = 4096;
+        ids.par_chunks_mut(ROWS * width)
+            .enumerate()
+            .for_each(|(chunk, out)| {
+                let first = chunk * ROWS;
+                for (i, (col_ids, _)) in interned.iter().enumerate() {
+                    let col_ids = &col_ids[first..first + out.len() / width];
+                    for (o, &id) in out[i..].iter_mut().step_by(width).zip(col_ids) {
+                        *o = id;
+                    }
+                }
+            });
+        let index: HashMap<ColRef, usize> =
+            wanted.iter().enumerate().map(|(i, r)| (*r, i)).collect();
+        let mut source_ids = Vec::new();
+        let mut cols = Vec::with_capacity(width);
+        for (i, (col_ids, col)) in interned.into_iter().enumerate() {
+            if index[&ColRef::Source] == i {
+                source_ids = col_ids;
+            }
+            cols.push(col);
+        }
         Ok(Self {
             n_rows,
+            ids,
+            width,
             cols,
             index,
+            source_ids,
         })
     }
 
@@ -168,16 +271,38 @@ impl Table {
     }
 
     #[inline]
-    pub(crate) fn col(&self, i: usize) -> &StrCol {
-        &self.cols[i]
+    pub(crate) fn col(&self, i: usize) -> Col<'_> {
+        Col {
+            ids: &self.ids,
+            width: self.width,
+            i,
+            values: &self.cols[i],
+        }
     }
 
-    pub(crate) fn by_ref(&self, r: ColRef) -> &StrCol {
-        &self.cols[self.idx(r)]
+    pub(crate) fn by_ref(&self, r: ColRef) -> Col<'_> {
+        self.col(self.idx(r))
     }
 
-    pub(crate) fn source(&self) -> &StrCol {
-        self.by_ref(ColRef::Source)
+    /// Source id per row.
+    pub(crate) fn source_ids(&self) -> &[u32] {
+        &self.source_ids
+    }
+
+    /// The distinct sources and their row counts.
+    pub(crate) fn sources(&self) -> &StrCol {
+        &self.cols[self.idx(ColRef::Source)]
+    }
+}
+
+/// Empty or only whitespace: such a value is missing.
+#[inline]
+fn is_blank(s: &str) -> bool {
+    // Most values start with a visible ASCII character.
+    match s.as_bytes().first() {
+        None => true,
+        Some(c) if c.is_ascii_graphic() => false,
+        _ => s.trim().is_empty(),
     }
 }
 
