@@ -24,6 +24,10 @@ use cim_schema::batch::{opt_str, str_col};
 use cim_schema::{GoldenId, RecordId, col};
 use serde::{Deserialize, Serialize};
 
+use rayon::prelude::*;
+use xxhash_rust::xxh3::xxh3_64;
+
+use crate::Clusters;
 use crate::error::Result;
 use crate::input::Input;
 use crate::options::RunInfo;
@@ -152,8 +156,38 @@ pub(crate) struct IdAssignment {
     pub retired: u64,
 }
 
+/// The hash inside an id of the form [`GoldenId::derive`] makes (`G` and
+/// 16 lowercase hex digits), `None` for any other id. Among such ids the
+/// numeric order of the hashes is the text order of the ids.
+pub(crate) fn canonical_hash(id: &GoldenId) -> Option<u64> {
+    let s = id.as_str().as_bytes();
+    if s.len() != 17 || s[0] != b'G' {
+        return None;
+    }
+    s[1..].iter().try_fold(0u64, |acc, &c| {
+        let d = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            _ => return None,
+        };
+        Some(acc << 4 | u64::from(d))
+    })
+}
+
+/// [`GoldenId::derive`] of a seed whose xxh3 hash is `hash`, without the
+/// formatting machinery (this runs once per new cluster).
+fn id_of_hash(hash: u64) -> GoldenId {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(17);
+    s.push('G');
+    for i in (0..16).rev() {
+        s.push(char::from(HEX[((hash >> (4 * i)) & 0xf) as usize]));
+    }
+    GoldenId(s)
+}
+
 pub(crate) fn assign_ids(
-    clusters: &[Vec<usize>],
+    clusters: &Clusters,
     input: &Input<'_>,
     previous: Option<&PreviousRun>,
     run: &RunInfo,
@@ -174,9 +208,9 @@ pub(crate) fn assign_ids(
 
     // Old id -> cluster -> (former records there, smallest of them).
     let mut parts: HashMap<&GoldenId, BTreeMap<usize, (u32, &str)>> = HashMap::new();
-    for (c, members) in clusters.iter().enumerate() {
-        for &g in members {
-            let rid = input.records[g].record_id;
+    for c in (0..clusters.len()).filter(|_| !old_of.is_empty()) {
+        for &g in clusters.members(c) {
+            let rid = input.records[g as usize].record_id;
             if let Some(o) = old_of.get(rid) {
                 let e = parts.entry(o).or_default().entry(c).or_insert((0, rid));
                 e.0 += 1;
@@ -238,20 +272,25 @@ pub(crate) fn assign_ids(
     let mut taken: HashSet<&str> = old_total.keys().map(|g| g.as_str()).collect();
     taken.extend(prev.first_seen.keys().map(GoldenId::as_str));
     taken.extend(prev.retired.iter().map(GoldenId::as_str));
-    let mut issued: HashSet<GoldenId> = HashSet::new();
+    // Ids issued now are `G` + the hex of a hash: keep the hash.
+    let mut issued: HashSet<u64> = HashSet::new();
 
-    let mut unclaimed: Vec<(&str, usize)> = (0..clusters.len())
+    // The seed is the smallest record id: compare ranks in record id order
+    // instead of the ids themselves.
+    let mut unclaimed: Vec<(u32, usize)> = (0..clusters.len())
         .filter(|&c| ids[c].is_none())
         .map(|c| {
-            let seed = clusters[c]
+            let seed = clusters
+                .members(c)
                 .iter()
-                .map(|&g| input.records[g].record_id)
+                .map(|&g| input.rank[g as usize])
                 .min()
                 .expect("clusters are non-empty");
             (seed, c)
         })
         .collect();
-    unclaimed.sort_unstable();
+    unclaimed.par_sort_unstable();
+    issued.reserve(unclaimed.len());
     // Old ids with former records in each cluster, in old-id order: one
     // pass over `parts` instead of one per unclaimed cluster (quadratic when
     // a re-run reshapes many clusters).
@@ -263,21 +302,33 @@ pub(crate) fn assign_ids(
             }
         }
     }
-    for (seed, c) in unclaimed {
-        let mut id = GoldenId::derive(seed);
+    let hash_of = |id: &GoldenId| {
+        u64::from_str_radix(&id.as_str()[1..], 16).expect("derived ids are G + 16 hex digits")
+    };
+    // Hash every seed up front, in parallel: only collisions (rare) need
+    // the sequential salted retries below.
+    let seeds: Vec<(&str, u64)> = unclaimed
+        .par_iter()
+        .map(|&(seed, _)| {
+            let seed = input.records[input.by_record_id[seed as usize] as usize].record_id;
+            (seed, xxh3_64(seed.as_bytes()))
+        })
+        .collect();
+    for (&(_, c), &(seed, hash)) in unclaimed.iter().zip(&seeds) {
+        let mut id = id_of_hash(hash);
         let mut salt = 0u32;
-        while taken.contains(id.as_str()) || issued.contains(&id) {
+        while (!taken.is_empty() && taken.contains(id.as_str())) || issued.contains(&hash_of(&id)) {
             salt += 1;
             id = GoldenId::derive(&format!("{seed}#{salt}"));
         }
-        issued.insert(id.clone());
+        issued.insert(hash_of(&id));
         let from = from_of.remove(&c).unwrap_or_default();
         if from.is_empty() {
             changes.push(IdChange {
                 kind: ChangeKind::Created,
                 old: None,
                 new: Some(id.clone()),
-                records: clusters[c].len() as u32,
+                records: clusters.members(c).len() as u32,
             });
             created += 1;
         } else {
@@ -307,7 +358,24 @@ pub(crate) fn assign_ids(
         }
     }
 
-    changes.sort();
+    // Equal changes are identical, so the unstable sort is exact. Ids in
+    // the canonical form compare like their hashes: sort by numbers then.
+    let canonical = changes.iter().all(|ch| {
+        [&ch.old, &ch.new]
+            .into_iter()
+            .all(|id| id.as_ref().is_none_or(|id| canonical_hash(id).is_some()))
+    });
+    if canonical {
+        let key = |id: &Option<GoldenId>| id.as_ref().and_then(canonical_hash);
+        let mut keyed: Vec<_> = changes
+            .into_par_iter()
+            .map(|ch| ((ch.kind, key(&ch.old), key(&ch.new), ch.records), ch))
+            .collect();
+        keyed.par_sort_unstable_by_key(|(k, _)| *k);
+        changes = keyed.into_iter().map(|(_, ch)| ch).collect();
+    } else {
+        changes.par_sort_unstable();
+    }
     retired_ids.sort();
     retired_ids.dedup();
     IdAssignment {
@@ -323,5 +391,44 @@ pub(crate) fn assign_ids(
         split,
         merged,
         retired,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_ids_order_like_their_hashes() {
+        let ids: Vec<GoldenId> = ["", "a", "crm:1", "crm:2", "x#1"]
+            .iter()
+            .map(|s| GoldenId::derive(s))
+            .chain([GoldenId("G00000000000000ff".into())])
+            .collect();
+        for a in &ids {
+            for b in &ids {
+                let (ka, kb) = (canonical_hash(a).unwrap(), canonical_hash(b).unwrap());
+                assert_eq!(ka.cmp(&kb), a.cmp(b), "{a} {b}");
+            }
+        }
+        for odd in [
+            "G123",
+            "g0000000000000000",
+            "G000000000000000F",
+            "H0000000000000000",
+        ] {
+            assert_eq!(canonical_hash(&GoldenId(odd.into())), None, "{odd}");
+        }
+    }
+
+    #[test]
+    fn ids_from_hashes_are_derived_ids() {
+        for seed in ["", "crm:1", "webshop:#00ff00ff00ff00ff~2", "会员:9#3"] {
+            assert_eq!(
+                id_of_hash(xxh3_64(seed.as_bytes())),
+                GoldenId::derive(seed),
+                "{seed}"
+            );
+        }
     }
 }

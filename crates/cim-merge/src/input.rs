@@ -1,7 +1,7 @@
 //! Typed access to the normalised input batches and per-record facts that
 //! every survivorship decision needs.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use rayon::prelude::*;
 
@@ -111,24 +111,77 @@ impl<'a> BatchCols<'a> {
 
 /// Facts about one input record used across fields.
 pub(crate) struct RecordMeta<'a> {
+    pub record_id: &'a str,
+    pub line: u64,
+    /// Valid `updated_at` in epoch milliseconds.
+    pub updated: Option<i64>,
     pub batch: u32,
     pub row: u32,
-    pub record_id: &'a str,
-    pub source: &'a str,
-    pub file: &'a str,
-    pub line: u64,
     /// Rank of the source for `source_priority` (smaller = more trusted).
     pub priority: u32,
     /// Rank of the source in config order (record order, first key).
     pub order: u32,
-    /// Valid `updated_at` in epoch milliseconds.
-    pub updated: Option<i64>,
+    /// Index of the source name in [`Input::sources`] (sorted by name, so
+    /// comparing indices compares names).
+    pub source: u32,
+    /// Index of the file name in [`Input::files`] (sorted, like `source`).
+    pub file: u32,
 }
 
 /// All input batches with their columns and per-record facts.
 pub(crate) struct Input<'a> {
     pub batches: Vec<BatchCols<'a>>,
     pub records: Vec<RecordMeta<'a>>,
+    /// Distinct source names, sorted.
+    pub sources: Vec<&'a str>,
+    /// Distinct file names, sorted.
+    pub files: Vec<&'a str>,
+    /// Global record indices sorted by record id (the crosswalk order).
+    pub by_record_id: Vec<u32>,
+    /// Position of each record in `by_record_id`: comparing ranks compares
+    /// record ids.
+    pub rank: Vec<u32>,
+    /// Global index of each batch's first record.
+    starts: Vec<usize>,
+}
+
+/// Interns the strings of one column: distinct values (first-seen order)
+/// and, per row, the index of its value. Runs of equal values (files and
+/// sources come in long runs) skip the hash map.
+fn intern<'a>(
+    array: &'a StringArray,
+    distinct: &mut Vec<&'a str>,
+    index: &mut HashMap<&'a str, u32>,
+) -> Vec<u32> {
+    let mut last: Option<(&'a str, u32)> = None;
+    (0..array.len())
+        .map(|row| {
+            let v = array.value(row);
+            if let Some((l, i)) = last
+                && l == v
+            {
+                return i;
+            }
+            let i = *index.entry(v).or_insert_with(|| {
+                distinct.push(v);
+                distinct.len() as u32 - 1
+            });
+            last = Some((v, i));
+            i
+        })
+        .collect()
+}
+
+/// Sorts `distinct` and returns, per first-seen index, the sorted position.
+fn sort_interned(distinct: &mut [&str]) -> Vec<u32> {
+    let mut by_name: Vec<u32> = (0..distinct.len() as u32).collect();
+    by_name.sort_unstable_by_key(|&i| distinct[i as usize]);
+    let mut pos = vec![0u32; distinct.len()];
+    for (p, &i) in by_name.iter().enumerate() {
+        pos[i as usize] = p as u32;
+    }
+    distinct.sort_unstable();
+    pos
 }
 
 impl<'a> Input<'a> {
@@ -152,49 +205,101 @@ impl<'a> Input<'a> {
             priority_of.entry(s.as_str()).or_insert(i as u32);
         }
         let listed = opts.source_priority.len() as u32;
+
+        // Sources and files as small integers ordered like their names.
+        let (mut sources, mut files) = (Vec::new(), Vec::new());
+        let (mut source_index, mut file_index) = (HashMap::new(), HashMap::new());
+        let mut source_ids: Vec<Vec<u32>> = Vec::with_capacity(cols.len());
+        let mut file_ids: Vec<Vec<u32>> = Vec::with_capacity(cols.len());
+        for c in &cols {
+            source_ids.push(intern(c.source, &mut sources, &mut source_index));
+            file_ids.push(intern(c.file, &mut files, &mut file_index));
+        }
+        let source_pos = sort_interned(&mut sources);
+        let file_pos = sort_interned(&mut files);
+        // (order, priority) per sorted source.
+        let ranks: Vec<(u32, u32)> = sources
+            .iter()
+            .map(|s| {
+                let order = order_of.get(s).copied().unwrap_or(u32::MAX);
+                let priority = priority_of
+                    .get(s)
+                    .copied()
+                    .unwrap_or_else(|| listed.saturating_add(order));
+                (order, priority)
+            })
+            .collect();
+
         let per_batch: Vec<Vec<RecordMeta<'a>>> = cols
             .par_iter()
+            .zip(source_ids.par_iter().zip(file_ids.par_iter()))
             .enumerate()
-            .map(|(b, c)| {
+            .map(|(b, (c, (sid, fid)))| {
                 (0..c.record_id.len())
                     .map(|row| {
-                        let source = c.source.value(row);
-                        let order = order_of.get(source).copied().unwrap_or(u32::MAX);
-                        let priority = priority_of
-                            .get(source)
-                            .copied()
-                            .unwrap_or_else(|| listed.saturating_add(order));
+                        let source = source_pos[sid[row] as usize];
+                        let (order, priority) = ranks[source as usize];
                         let updated = match c.value(CanonicalField::UpdatedAt, row) {
                             Some((v, FieldStatus::Valid)) => parse_timestamp_ms(v),
                             _ => None,
                         };
                         RecordMeta {
+                            record_id: c.record_id.value(row),
+                            line: c.line.value(row),
+                            updated,
                             batch: b as u32,
                             row: row as u32,
-                            record_id: c.record_id.value(row),
-                            source,
-                            file: c.file.value(row),
-                            line: c.line.value(row),
                             priority,
                             order,
-                            updated,
+                            source,
+                            file: file_pos[fid[row] as usize],
                         }
                     })
                     .collect()
             })
             .collect();
-        let records: Vec<RecordMeta<'a>> = per_batch.into_iter().flatten().collect();
-        let mut seen: HashSet<&str> = HashSet::with_capacity(records.len());
-        for r in &records {
-            if !seen.insert(r.record_id) {
-                return Err(Error::DuplicateRecordId {
-                    record_id: r.record_id.to_owned(),
-                });
-            }
+        drop((source_ids, file_ids));
+        let mut records: Vec<RecordMeta<'a>> =
+            Vec::with_capacity(per_batch.iter().map(Vec::len).sum());
+        for part in per_batch {
+            records.extend(part);
         }
+
+        // One sort by record id serves the duplicate check, the crosswalk
+        // order and the golden id seeds.
+        // The first 16 bytes as a number settle most comparisons without
+        // touching the strings (see `prefix_key`).
+        let mut keyed: Vec<(u128, &'a str, u32)> = records
+            .par_iter()
+            .enumerate()
+            .map(|(g, r)| (prefix_key(r.record_id), r.record_id, g as u32))
+            .collect();
+        keyed.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+        let sorted: Vec<(&'a str, u32)> = keyed.iter().map(|&(_, r, g)| (r, g)).collect();
+        drop(keyed);
+        check_unique(&sorted)?;
+        let by_record_id: Vec<u32> = sorted.iter().map(|&(_, g)| g).collect();
+        drop(sorted);
+        let mut rank = vec![0u32; records.len()];
+        for (p, &g) in by_record_id.iter().enumerate() {
+            rank[g as usize] = p as u32;
+        }
+        let starts = cols
+            .iter()
+            .scan(0, |next, c| {
+                let start = *next;
+                *next += c.record_id.len();
+                Some(start)
+            })
+            .collect();
         Ok(Self {
             batches: cols,
             records,
+            sources,
+            files,
+            by_record_id,
+            rank,
+            starts,
         })
     }
 
@@ -210,5 +315,73 @@ impl<'a> Input<'a> {
     pub fn value(&self, field: CanonicalField, g: usize) -> Option<(&'a str, FieldStatus)> {
         let (c, row) = self.at(g);
         c.value(field, row)
+    }
+
+    /// Batch and row of global record `g`, from the batch offsets alone
+    /// (no look-up in `records`: the master gathers cells in random order).
+    #[inline]
+    fn locate(&self, g: usize) -> (&BatchCols<'a>, usize) {
+        let b = self.starts.partition_point(|&s| s <= g) - 1;
+        (&self.batches[b], g - self.starts[b])
+    }
+
+    /// Display value of `field` for global record `g`, missing or not
+    /// (the master reads the cells survivorship chose, never missing ones).
+    #[inline]
+    pub fn display(&self, field: CanonicalField, g: usize) -> &'a str {
+        let (c, row) = self.locate(g);
+        c.values[field_index(field)].value(row)
+    }
+
+    /// Source name of global record `g`.
+    #[inline]
+    pub fn source(&self, g: usize) -> &'a str {
+        self.sources[self.records[g].source as usize]
+    }
+
+    /// File name of global record `g`.
+    #[inline]
+    pub fn file(&self, g: usize) -> &'a str {
+        self.files[self.records[g].file as usize]
+    }
+}
+
+/// The first 16 bytes of `s`, big-endian, zero-padded. `prefix_key(a) <
+/// prefix_key(b)` implies `a < b`: at the first differing byte either both
+/// are real bytes, or `a` has ended (padding 0) where `b` goes on. Equal
+/// keys say nothing, so ties fall back to comparing the strings.
+fn prefix_key(s: &str) -> u128 {
+    let mut b = [0u8; 16];
+    let n = s.len().min(16);
+    b[..n].copy_from_slice(&s.as_bytes()[..n]);
+    u128::from_be_bytes(b)
+}
+
+/// Fails on the first record, in input order, whose id an earlier record
+/// already has. `sorted` holds (record id, global index) sorted by id.
+fn check_unique(sorted: &[(&str, u32)]) -> Result<()> {
+    // Per run of equal ids, the second smallest index is where an
+    // input-order scan would notice the repetition.
+    let mut first: Option<(u32, &str)> = None;
+    let mut i = 0;
+    while i < sorted.len() {
+        let mut j = i + 1;
+        while j < sorted.len() && sorted[j].0 == sorted[i].0 {
+            j += 1;
+        }
+        if j - i > 1 {
+            let mut idx: Vec<u32> = sorted[i..j].iter().map(|&(_, g)| g).collect();
+            idx.sort_unstable();
+            if first.is_none_or(|(g, _)| idx[1] < g) {
+                first = Some((idx[1], sorted[i].0));
+            }
+        }
+        i = j;
+    }
+    match first {
+        Some((_, id)) => Err(Error::DuplicateRecordId {
+            record_id: id.to_owned(),
+        }),
+        None => Ok(()),
     }
 }

@@ -73,9 +73,6 @@ pub use options::{Rule, RunInfo, SurvivorshipOptions};
 pub use render::{GoldenFieldView, GoldenView, MemberView, mask, render_cluster};
 pub use schema::{crosswalk_schema, id_changes_schema, master_schema, master_schema_for};
 
-/// Clusters per slice of the master built at once (see [`merge`]).
-const MASTER_CHUNK: usize = 1 << 16;
-
 /// Everything the merge stage produces for one run.
 #[derive(Debug, Clone)]
 pub struct MergeOutput {
@@ -152,50 +149,44 @@ pub fn merge(
             rows,
         });
     }
-    let mut clusters: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for (g, &c) in cluster_of_row.iter().enumerate() {
-        clusters[c as usize].push(g);
-    }
-    clusters.retain(|m| !m.is_empty());
+    let clusters = Clusters::new(cluster_of_row, n);
 
     let ids = ids::assign_ids(&clusters, &input, previous, run);
-    let mut order: Vec<usize> = (0..clusters.len()).collect();
-    order.sort_unstable_by(|&a, &b| ids.ids[a].cmp(&ids.ids[b]));
+    // Golden ids are distinct, so the unstable sort is exact; ids of the
+    // canonical form sort by their hashes.
+    let mut order: Vec<u32> = (0..clusters.len() as u32).collect();
+    let keys: Option<Vec<u64>> = ids.ids.par_iter().map(ids::canonical_hash).collect();
+    match keys {
+        Some(keys) => order.par_sort_unstable_by_key(|&c| keys[c as usize]),
+        None => order.par_sort_unstable_by(|&a, &b| ids.ids[a as usize].cmp(&ids.ids[b as usize])),
+    }
 
-    // Golden records hold a few hundred bytes of vectors each: build the
-    // master a slice of clusters at a time (about 1 GiB less at 1M records).
-    // Slices follow cluster order, which follows input order, so the
-    // members' columns are read nearly sequentially; the rows are put in
-    // golden-id order afterwards with one `take`.
-    let schema = master_schema_for(opts);
-    let all: Vec<usize> = (0..clusters.len()).collect();
-    let parts: Vec<RecordBatch> = all
-        .chunks(MASTER_CHUNK)
-        .map(|chunk| {
-            let goldens: Vec<survivorship::GoldenRecord<'_>> = chunk
-                .par_iter()
-                .with_min_len(64)
-                .map(|&c| survivorship::golden_record(&input, &clusters[c], opts))
-                .collect();
-            schema::build_master(opts, &input, &goldens, &clusters, &ids, chunk)
+    // Golden records are compact (record indices, not values): build them
+    // all in cluster order, which follows input order, so the members'
+    // columns are read nearly sequentially; then each master column is
+    // gathered straight in golden-id order.
+    let plan = survivorship::Plan::new(opts);
+    let goldens: Vec<survivorship::Golden> = (0..clusters.len())
+        .into_par_iter()
+        .with_min_len(256)
+        .map_init(survivorship::Scratch::default, |scratch, c| {
+            survivorship::golden_record(&input, clusters.members(c), &plan, scratch)
         })
-        .collect::<Result<_>>()?;
-    let by_cluster = match parts.len() {
-        0 => schema::build_master(opts, &input, &[], &clusters, &ids, &[])?,
-        1 => parts.into_iter().next().expect("one part"),
-        _ => arrow::compute::concat_batches(&schema, &parts)?,
-    };
-    let rows_in_order =
-        arrow::array::UInt32Array::from_iter_values(order.iter().map(|&c| c as u32));
-    let master = arrow::compute::take_record_batch(&by_cluster, &rows_in_order)?;
-    drop(by_cluster);
+        .collect();
+    let master = schema::build_master(opts, &input, &goldens, &clusters, &ids, &order)?;
+    drop(goldens);
     let crosswalk = schema::build_crosswalk(&input, &clusters, &ids)?;
     let id_changes = schema::build_changes(run, &ids.changes)?;
     let stats = MergeStats {
         input_records: rows as u64,
         golden_records: clusters.len() as u64,
-        multi_member_records: clusters.iter().filter(|m| m.len() > 1).count() as u64,
-        largest_cluster: clusters.iter().map(Vec::len).max().unwrap_or(0) as u64,
+        multi_member_records: (0..clusters.len())
+            .filter(|&c| clusters.members(c).len() > 1)
+            .count() as u64,
+        largest_cluster: (0..clusters.len())
+            .map(|c| clusters.members(c).len())
+            .max()
+            .unwrap_or(0) as u64,
         ids_kept: ids.kept,
         ids_created: ids.created,
         ids_split: ids.split,
@@ -209,4 +200,66 @@ pub fn merge(
         retired_ids: ids.retired_ids,
         stats,
     })
+}
+
+/// The non-empty clusters, numbered in order of their dense index, with
+/// their members (global record indices, ascending) in one flat array.
+pub(crate) struct Clusters {
+    /// `members[offsets[c]..offsets[c + 1]]` are the members of cluster `c`.
+    offsets: Vec<u32>,
+    members: Vec<u32>,
+    /// Cluster of each global record.
+    pub of_row: Vec<u32>,
+}
+
+impl Clusters {
+    /// Groups rows by `cluster_of_row` (every entry below `n`), dropping
+    /// indices without rows.
+    fn new(cluster_of_row: &[u32], n: usize) -> Self {
+        let mut count = vec![0u32; n];
+        for &c in cluster_of_row {
+            count[c as usize] += 1;
+        }
+        // Renumber the non-empty clusters densely, keeping their order.
+        let mut renumber = vec![u32::MAX; n];
+        let mut offsets = Vec::with_capacity(n + 1);
+        offsets.push(0u32);
+        let mut total = 0u32;
+        for (c, &k) in count.iter().enumerate() {
+            if k > 0 {
+                renumber[c] = offsets.len() as u32 - 1;
+                total += k;
+                offsets.push(total);
+            }
+        }
+        drop(count);
+        let of_row: Vec<u32> = cluster_of_row
+            .iter()
+            .map(|&c| renumber[c as usize])
+            .collect();
+        drop(renumber);
+        let mut next: Vec<u32> = offsets[..offsets.len() - 1].to_vec();
+        let mut members = vec![0u32; cluster_of_row.len()];
+        for (g, &c) in of_row.iter().enumerate() {
+            let slot = &mut next[c as usize];
+            members[*slot as usize] = g as u32;
+            *slot += 1;
+        }
+        Self {
+            offsets,
+            members,
+            of_row,
+        }
+    }
+
+    /// Number of clusters.
+    pub fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    /// Members of cluster `c`, ascending.
+    #[inline]
+    pub fn members(&self, c: usize) -> &[u32] {
+        &self.members[self.offsets[c] as usize..self.offsets[c + 1] as usize]
+    }
 }

@@ -3,18 +3,21 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, Date32Builder, Float32Builder, ListBuilder, StringBuilder, StructArray,
-    TimestampMillisecondBuilder, UInt32Builder, UInt64Builder,
+    ArrayRef, Date32Array, Date32Builder, Float32Array, ListBuilder, StringBuilder, StructArray,
+    TimestampMillisecondBuilder, UInt32Array, UInt32Builder, UInt64Array,
 };
+use arrow::buffer::NullBuffer;
 use arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef, TimeUnit};
 use arrow::record_batch::RecordBatch;
 use cim_schema::{CanonicalField, col};
+use rayon::prelude::*;
 
+use crate::Clusters;
 use crate::error::Result;
 use crate::ids::{IdAssignment, IdChange};
 use crate::input::Input;
 use crate::options::{Rule, RunInfo, SurvivorshipOptions};
-use crate::survivorship::{GoldenRecord, MASTER_FIELDS};
+use crate::survivorship::{Golden, MASTER_FIELDS, NONE};
 use crate::time::{date_to_days, parse_date};
 
 /// Name of the lineage child and master column standing for `updated_at`.
@@ -106,154 +109,223 @@ pub fn id_changes_schema() -> SchemaRef {
     ]))
 }
 
+/// One column of the master (lineage children counted separately).
+#[derive(Clone, Copy)]
+enum MasterCol {
+    GoldenId,
+    /// Index in [`MASTER_FIELDS`].
+    Field(usize),
+    Extra,
+    MemberCount,
+    Sources,
+    FirstSeen,
+    LastUpdated,
+    Quality,
+    /// Index in [`MASTER_FIELDS`], or its length for `last_updated`.
+    Lineage(usize),
+}
+
 /// Builds the master from golden records, rows in `order` (by golden id).
-/// `goldens[i]` is the golden record of cluster `order[i]`: callers build
-/// the master a slice of `order` at a time, so that only one slice's golden
-/// records are alive at once.
+/// `goldens[c]` is the golden record of cluster `c`. Each column is built
+/// on its own (in parallel) in cluster order, which reads the input nearly
+/// sequentially, then put in golden-id order with one `take` (random reads
+/// of the compact column instead of the whole input).
 pub(crate) fn build_master(
     opts: &SurvivorshipOptions,
     input: &Input<'_>,
-    goldens: &[GoldenRecord<'_>],
-    clusters: &[Vec<usize>],
+    goldens: &[Golden],
+    clusters: &Clusters,
     ids: &IdAssignment,
-    order: &[usize],
+    order: &[u32],
 ) -> Result<RecordBatch> {
-    debug_assert_eq!(goldens.len(), order.len());
     let schema = master_schema_for(opts);
-    let n = order.len();
-    let mut columns: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
+    let n = goldens.len();
+    debug_assert_eq!(n, order.len());
+    let rows = || 0..n;
+    let order = UInt32Array::from(order.to_vec());
+    let rid = |g: u32| (g != NONE).then(|| input.records[g as usize].record_id);
 
-    let mut gid = StringBuilder::with_capacity(n, n * 17);
-    for &c in order {
-        gid.append_value(ids.ids[c].as_str());
-    }
-    columns.push(Arc::new(gid.finish()));
+    let mut jobs = vec![MasterCol::GoldenId];
+    jobs.extend((0..MASTER_FIELDS.len()).map(MasterCol::Field));
+    jobs.extend([
+        MasterCol::Extra,
+        MasterCol::MemberCount,
+        MasterCol::Sources,
+        MasterCol::FirstSeen,
+        MasterCol::LastUpdated,
+        MasterCol::Quality,
+    ]);
+    jobs.extend((0..=MASTER_FIELDS.len()).map(MasterCol::Lineage));
 
-    for (i, &f) in MASTER_FIELDS.iter().enumerate() {
-        let values = goldens.iter().map(|g| &g.fields[i].values);
-        let array: ArrayRef = match field_type(opts, f) {
-            DataType::List(_) => {
-                let mut b = ListBuilder::new(StringBuilder::new());
-                for v in values {
-                    if v.is_empty() {
-                        b.append_null();
-                    } else {
-                        for s in v {
-                            b.values().append_value(s);
+    let build = |job: MasterCol| -> ArrayRef {
+        match job {
+            MasterCol::GoldenId => {
+                let mut b = StringBuilder::with_capacity(n, n * 17);
+                for c in rows() {
+                    b.append_value(ids.ids[c].as_str());
+                }
+                Arc::new(b.finish())
+            }
+            MasterCol::Field(i) => {
+                let f = MASTER_FIELDS[i];
+                let value = |g: u32| input.display(f, g as usize);
+                match field_type(opts, f) {
+                    DataType::List(_) => {
+                        let mut b = ListBuilder::with_capacity(StringBuilder::new(), n);
+                        for c in rows() {
+                            let gr = &goldens[c];
+                            if gr.from[i] == NONE {
+                                b.append_null();
+                                continue;
+                            }
+                            b.values().append_value(value(gr.from[i]));
+                            for &(_, g) in gr.more.iter().filter(|(k, _)| *k as usize == i) {
+                                b.values().append_value(value(g));
+                            }
+                            b.append(true);
                         }
-                        b.append(true);
+                        Arc::new(b.finish())
+                    }
+                    DataType::Date32 => {
+                        let mut b = Date32Builder::with_capacity(n);
+                        for c in rows() {
+                            let g = goldens[c].from[i];
+                            b.append_option(
+                                (g != NONE)
+                                    .then(|| parse_date(value(g)))
+                                    .flatten()
+                                    .map(date_to_days),
+                            );
+                        }
+                        Arc::new(b.finish())
+                    }
+                    _ => {
+                        let mut b = StringBuilder::with_capacity(n, n * 8);
+                        for c in rows() {
+                            let g = goldens[c].from[i];
+                            b.append_option((g != NONE).then(|| value(g)));
+                        }
+                        Arc::new(b.finish())
                     }
                 }
-                Arc::new(b.finish())
             }
-            DataType::Date32 => {
-                let mut b = Date32Builder::with_capacity(n);
-                for v in values {
-                    b.append_option(v.first().and_then(|s| parse_date(s)).map(date_to_days));
-                }
-                Arc::new(b.finish())
-            }
-            _ => {
+            MasterCol::Extra => {
                 let mut b = StringBuilder::new();
-                for v in values {
-                    b.append_option(v.first());
+                for c in rows() {
+                    b.append_option(goldens[c].extra.as_deref());
                 }
                 Arc::new(b.finish())
             }
-        };
-        columns.push(array);
-    }
-
-    let mut extra = StringBuilder::new();
-    let mut count = UInt32Builder::with_capacity(n);
-    let mut sources = ListBuilder::new(StringBuilder::new());
-    let mut first_seen = Date32Builder::with_capacity(n);
-    let mut last_updated = TimestampMillisecondBuilder::with_capacity(n).with_timezone("UTC");
-    let mut quality = Float32Builder::with_capacity(n);
-    let mut lineage: Vec<StringBuilder> = (0..=MASTER_FIELDS.len())
-        .map(|_| StringBuilder::new())
-        .collect();
-    let rid = |g: Option<usize>| g.map(|g| input.records[g].record_id);
-    for (&c, gr) in order.iter().zip(goldens) {
-        extra.append_option(gr.extra.as_deref());
-        count.append_value(clusters[c].len() as u32);
-        for s in &gr.sources {
-            sources.values().append_value(s);
+            MasterCol::MemberCount => Arc::new(UInt32Array::from_iter_values(
+                rows().map(|c| clusters.members(c).len() as u32),
+            )),
+            MasterCol::Sources => {
+                let mut b = ListBuilder::with_capacity(StringBuilder::new(), n);
+                let mut ids: Vec<u32> = Vec::new();
+                for c in rows() {
+                    // Source indices follow name order: sorted indices are
+                    // sorted names.
+                    ids.clear();
+                    ids.extend(
+                        clusters
+                            .members(c)
+                            .iter()
+                            .map(|&g| input.records[g as usize].source),
+                    );
+                    ids.sort_unstable();
+                    ids.dedup();
+                    for &s in &ids {
+                        b.values().append_value(input.sources[s as usize]);
+                    }
+                    b.append(true);
+                }
+                Arc::new(b.finish())
+            }
+            MasterCol::FirstSeen => Arc::new(Date32Array::from_iter_values(
+                rows().map(|c| date_to_days(ids.first_seen[c])),
+            )),
+            MasterCol::LastUpdated => {
+                let mut b = TimestampMillisecondBuilder::with_capacity(n).with_timezone("UTC");
+                for c in rows() {
+                    b.append_option(goldens[c].last_updated);
+                }
+                Arc::new(b.finish())
+            }
+            MasterCol::Quality => Arc::new(Float32Array::from_iter_values(
+                rows().map(|c| goldens[c].quality),
+            )),
+            MasterCol::Lineage(i) => {
+                let mut b = StringBuilder::with_capacity(n, n * 12);
+                for c in rows() {
+                    let gr = &goldens[c];
+                    let g = if i < MASTER_FIELDS.len() {
+                        gr.from[i]
+                    } else {
+                        gr.last_updated_from
+                    };
+                    b.append_option(rid(g));
+                }
+                Arc::new(b.finish())
+            }
         }
-        sources.append(true);
-        first_seen.append_value(date_to_days(ids.first_seen[c]));
-        last_updated.append_option(gr.last_updated);
-        quality.append_value(gr.quality);
-        for (b, fo) in lineage.iter_mut().zip(&gr.fields) {
-            b.append_option(rid(fo.from));
-        }
-        lineage[MASTER_FIELDS.len()].append_option(rid(gr.last_updated_from));
-    }
-    columns.push(Arc::new(extra.finish()));
-    columns.push(Arc::new(count.finish()));
-    columns.push(Arc::new(sources.finish()));
-    columns.push(Arc::new(first_seen.finish()));
-    columns.push(Arc::new(last_updated.finish()));
-    columns.push(Arc::new(quality.finish()));
-    let children: Vec<ArrayRef> = lineage
-        .into_iter()
-        .map(|mut b| Arc::new(b.finish()) as ArrayRef)
-        .collect();
-    columns.push(Arc::new(StructArray::try_new(
+    };
+    let mut built: Vec<ArrayRef> = jobs
+        .par_iter()
+        .map(|&j| Ok(arrow::compute::take(&build(j), &order, None)?))
+        .collect::<Result<_>>()?;
+    let children = built.split_off(built.len() - (MASTER_FIELDS.len() + 1));
+    // As `take` of a struct array makes it: with an all-valid null buffer.
+    built.push(Arc::new(StructArray::try_new(
         lineage_fields(),
         children,
-        None,
+        Some(NullBuffer::new_valid(n)),
     )?));
-    Ok(RecordBatch::try_new(schema, columns)?)
+    Ok(RecordBatch::try_new(schema, built)?)
 }
 
 /// Builds the crosswalk: every input record with its golden id, sorted by
 /// record id.
 pub(crate) fn build_crosswalk(
     input: &Input<'_>,
-    clusters: &[Vec<usize>],
+    clusters: &Clusters,
     ids: &IdAssignment,
 ) -> Result<RecordBatch> {
-    let mut rows: Vec<(usize, usize)> = clusters
-        .iter()
-        .enumerate()
-        .flat_map(|(c, m)| m.iter().map(move |&g| (g, c)))
-        .collect();
-    rows.sort_unstable_by(|a, b| {
-        input.records[a.0]
-            .record_id
-            .cmp(input.records[b.0].record_id)
-    });
+    let rows = &input.by_record_id;
     let n = rows.len();
-    let (mut rid, mut src, mut gid, mut file, mut hash) = (
-        StringBuilder::new(),
-        StringBuilder::new(),
-        StringBuilder::with_capacity(n, n * 17),
-        StringBuilder::new(),
-        StringBuilder::with_capacity(n, n * 16),
-    );
-    let mut line = UInt64Builder::with_capacity(n);
-    for (g, c) in rows {
-        let m = &input.records[g];
-        let (cols, row) = input.at(g);
-        rid.append_value(m.record_id);
-        src.append_value(m.source);
-        gid.append_value(ids.ids[c].as_str());
-        file.append_value(m.file);
-        line.append_value(m.line);
-        hash.append_value(cols.row_hash.value(row));
+    let build = |col: usize| -> ArrayRef {
+        match col {
+            0 => text_column(rows, |g| input.records[g].record_id, n * 16),
+            1 => text_column(rows, |g| input.source(g), n * 8),
+            2 => text_column(
+                rows,
+                |g| ids.ids[clusters.of_row[g] as usize].as_str(),
+                n * 17,
+            ),
+            3 => text_column(rows, |g| input.file(g), n * 16),
+            4 => Arc::new(UInt64Array::from_iter_values(
+                rows.iter().map(|&g| input.records[g as usize].line),
+            )),
+            _ => text_column(
+                rows,
+                |g| {
+                    let (cols, row) = input.at(g);
+                    cols.row_hash.value(row)
+                },
+                n * 16,
+            ),
+        }
+    };
+    let columns: Vec<ArrayRef> = (0..6).into_par_iter().map(build).collect();
+    Ok(RecordBatch::try_new(crosswalk_schema(), columns)?)
+}
+
+/// A non-null `Utf8` column of `value(g)` for every `g` of `rows`.
+fn text_column<'s>(rows: &[u32], value: impl Fn(usize) -> &'s str, bytes: usize) -> ArrayRef {
+    let mut b = StringBuilder::with_capacity(rows.len(), bytes);
+    for &g in rows {
+        b.append_value(value(g as usize));
     }
-    Ok(RecordBatch::try_new(
-        crosswalk_schema(),
-        vec![
-            Arc::new(rid.finish()),
-            Arc::new(src.finish()),
-            Arc::new(gid.finish()),
-            Arc::new(file.finish()),
-            Arc::new(line.finish()),
-            Arc::new(hash.finish()),
-        ],
-    )?)
+    Arc::new(b.finish())
 }
 
 /// Builds `golden_id_changes` for this run.

@@ -12,6 +12,8 @@ use chrono::NaiveDate;
 use cim_schema::{CanonicalField, FieldStatus};
 
 use crate::input::{Input, RecordMeta};
+use arrow::array::Array;
+
 use crate::options::{ADDRESS_UNIT, NAME_UNIT, Rule, SurvivorshipOptions};
 use crate::time::parse_date;
 
@@ -49,49 +51,84 @@ pub(crate) const QUALITY_FIELDS: [CanonicalField; 8] = [
     CanonicalField::Country,
 ];
 
-/// The surviving value(s) of one field.
-#[derive(Debug)]
-pub(crate) struct FieldOut<'a> {
-    /// Zero or one value for scalar rules; every distinct value, best
-    /// first, for `collect_all`.
-    pub values: Vec<&'a str>,
-    /// Status of the first value (`Missing` when there is none).
-    pub status: FieldStatus,
-    /// Global index of the record that supplied the first value.
-    pub from: Option<usize>,
-}
+/// Marks "no record" in [`Golden`] (missing value).
+pub(crate) const NONE: u32 = u32::MAX;
 
-impl Default for FieldOut<'_> {
-    fn default() -> Self {
-        Self {
-            values: Vec::new(),
-            status: FieldStatus::Missing,
-            from: None,
-        }
-    }
-}
-
-/// One golden record before its id is known.
+/// One golden record before its id is known, as record indices: every
+/// surviving value is the display value of its field in the record that
+/// supplied it, so the master is built by reading those cells.
 #[derive(Debug)]
-pub(crate) struct GoldenRecord<'a> {
-    /// Per [`MASTER_FIELDS`] entry.
-    pub fields: Vec<FieldOut<'a>>,
+pub(crate) struct Golden {
+    /// Per [`MASTER_FIELDS`] entry, the global index of the record that
+    /// supplied the (first) value; [`NONE`] when missing.
+    pub from: [u32; MASTER_FIELDS.len()],
+    /// Further values of `collect_all` fields, best first, as
+    /// (index in [`MASTER_FIELDS`], record).
+    pub more: Vec<(u8, u32)>,
     /// Merged extra attributes as a JSON object, `None` when no member has any.
-    pub extra: Option<String>,
-    /// Sorted distinct source names.
-    pub sources: Vec<&'a str>,
+    pub extra: Option<Box<str>>,
     /// Latest valid `updated_at` of the members, epoch ms.
     pub last_updated: Option<i64>,
-    /// Record that supplied `last_updated`.
-    pub last_updated_from: Option<usize>,
+    /// Record that supplied `last_updated`, [`NONE`] when none.
+    pub last_updated_from: u32,
     /// Completeness and validity over [`QUALITY_FIELDS`], in `[0, 1]`.
     pub quality: f32,
 }
 
+/// The options resolved per master field once per run.
+pub(crate) struct Plan {
+    /// Effective rule per [`MASTER_FIELDS`] entry.
+    rules: [Rule; MASTER_FIELDS.len()],
+    /// Kept-together units: (rule of the anchor, slots of the unit fields,
+    /// anchor first).
+    units: Vec<(Rule, Vec<(CanonicalField, usize)>)>,
+    /// Slots of [`QUALITY_FIELDS`].
+    quality: [usize; QUALITY_FIELDS.len()],
+}
+
+fn slot(f: CanonicalField) -> usize {
+    MASTER_FIELDS
+        .iter()
+        .position(|&m| m == f)
+        .expect("a master field")
+}
+
+impl Plan {
+    pub fn new(opts: &SurvivorshipOptions) -> Self {
+        let units = [
+            (opts.keep_name_together, &NAME_UNIT[..]),
+            (opts.keep_address_together, &ADDRESS_UNIT[..]),
+        ]
+        .into_iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, unit)| {
+            (
+                opts.effective_rule(unit[0]),
+                unit.iter().map(|&f| (f, slot(f))).collect(),
+            )
+        })
+        .collect();
+        Self {
+            rules: MASTER_FIELDS.map(|f| opts.effective_rule(f)),
+            units,
+            quality: QUALITY_FIELDS.map(slot),
+        }
+    }
+}
+
+/// Buffers reused from one cluster to the next (one per worker).
+#[derive(Default)]
+pub(crate) struct Scratch<'a> {
+    cands: Vec<Cand<'a>>,
+    seen: Vec<&'a str>,
+    agreeing: Vec<u32>,
+    order: Vec<u32>,
+    counts: HashMap<&'a str, u32>,
+}
+
 /// A value (or, for units, a record) competing to survive.
 struct Cand<'a> {
-    g: usize,
-    value: &'a str,
+    g: u32,
     status: FieldStatus,
     group: &'a str,
     freq: u32,
@@ -148,7 +185,7 @@ fn tier(s: FieldStatus) -> u8 {
 fn record_order(a: &RecordMeta<'_>, b: &RecordMeta<'_>) -> Ordering {
     a.order
         .cmp(&b.order)
-        .then_with(|| a.file.cmp(b.file))
+        .then_with(|| a.file.cmp(&b.file))
         .then_with(|| a.line.cmp(&b.line))
 }
 
@@ -164,7 +201,7 @@ fn tie_break(a: &RecordMeta<'_>, b: &RecordMeta<'_>) -> Ordering {
 
 /// Total order of candidates, best first.
 fn rank(input: &Input<'_>, rule: Rule, a: &Cand<'_>, b: &Cand<'_>) -> Ordering {
-    let (ma, mb) = (&input.records[a.g], &input.records[b.g]);
+    let (ma, mb) = (&input.records[a.g as usize], &input.records[b.g as usize]);
     let primary = match rule {
         Rule::MostRecent => mb.updated.cmp(&ma.updated),
         Rule::MostFrequent | Rule::CollectAll => Ordering::Equal,
@@ -188,14 +225,26 @@ fn rank(input: &Input<'_>, rule: Rule, a: &Cand<'_>, b: &Cand<'_>) -> Ordering {
 }
 
 /// Fills `freq` of every candidate: how many candidates share its group.
-fn count_groups(cands: &mut [Cand<'_>]) {
-    if cands.len() <= 32 {
+fn count_groups<'a>(cands: &mut [Cand<'a>], counts: &mut HashMap<&'a str, u32>) {
+    if cands.len() == 1 {
+        cands[0].freq = 1;
+    } else if cands.len() <= 32 {
+        // Each pair once, never a candidate with itself.
+        for c in cands.iter_mut() {
+            c.freq = 1;
+        }
         for i in 0..cands.len() {
-            let g = cands[i].group;
-            cands[i].freq = cands.iter().filter(|c| c.group == g).count() as u32;
+            let (head, tail) = cands.split_at_mut(i + 1);
+            let a = &mut head[i];
+            for b in tail {
+                if a.group == b.group {
+                    a.freq += 1;
+                    b.freq += 1;
+                }
+            }
         }
     } else {
-        let mut counts: HashMap<&str, u32> = HashMap::new();
+        counts.clear();
         for c in cands.iter() {
             *counts.entry(c.group).or_default() += 1;
         }
@@ -209,54 +258,71 @@ fn char_len(s: &str) -> u32 {
     s.chars().count() as u32
 }
 
-/// Candidates of one field among `members`.
+/// Candidates of one field among `members`, into `cands`.
 fn field_candidates<'a>(
     input: &Input<'a>,
-    members: &[usize],
+    members: &[u32],
     field: CanonicalField,
     rule: Rule,
-) -> Vec<Cand<'a>> {
+    cands: &mut Vec<Cand<'a>>,
+    counts: &mut HashMap<&'a str, u32>,
+) {
     // A scalar date must fit the typed `Date32` column.
     let must_be_date = field == CanonicalField::DateOfBirth && rule != Rule::CollectAll;
-    let mut cands: Vec<Cand<'a>> = members
-        .iter()
-        .filter_map(|&g| {
-            let (cols, row) = input.at(g);
-            let (value, status) = cols.value(field, row)?;
-            if must_be_date && parse_date(value).is_none() {
-                return None;
-            }
-            Some(Cand {
-                g,
-                value,
-                status,
-                group: cols.group_key(field, row, value),
-                freq: 0,
-                len: (1, char_len(value)),
-                ord: matches!(rule, Rule::Max | Rule::Min).then(|| Ordinal::of(value)),
-            })
+    cands.clear();
+    cands.extend(members.iter().filter_map(|&g| {
+        let (cols, row) = input.at(g as usize);
+        let (value, status) = cols.value(field, row)?;
+        if must_be_date && parse_date(value).is_none() {
+            return None;
+        }
+        Some(Cand {
+            g,
+            status,
+            group: cols.group_key(field, row, value),
+            freq: 0,
+            // Only `longest` looks at lengths.
+            len: if rule == Rule::Longest {
+                (1, char_len(value))
+            } else {
+                (0, 0)
+            },
+            ord: matches!(rule, Rule::Max | Rule::Min).then(|| Ordinal::of(value)),
         })
-        .collect();
-    count_groups(&mut cands);
-    cands
+    }));
+    if !cands.is_empty() {
+        count_groups(cands, counts);
+    }
 }
 
-/// Survivor(s) of one field chosen on its own.
+/// Survivor(s) of one field chosen on its own: fills `out.from[i]` (and
+/// `out.more` for `collect_all`); returns the status of the first value.
 fn pick_field<'a>(
     input: &Input<'a>,
-    members: &[usize],
-    field: CanonicalField,
+    members: &[u32],
+    i: usize,
     rule: Rule,
-) -> FieldOut<'a> {
-    let mut cands = field_candidates(input, members, field, rule);
+    scratch: &mut Scratch<'a>,
+    out: &mut Golden,
+) -> FieldStatus {
+    let field = MASTER_FIELDS[i];
+    let Scratch {
+        cands,
+        seen,
+        counts,
+        ..
+    } = scratch;
+    field_candidates(input, members, field, rule, cands, counts);
     if rule == Rule::CollectAll {
-        cands.sort_by(|a, b| rank(input, rule, a, b));
+        // Candidates are one per member, and ranking ends on the unique
+        // record id: a total order, so an unstable sort is exact.
+        cands.sort_unstable_by(|a, b| rank(input, rule, a, b));
         let any_valid = cands
             .first()
             .is_some_and(|c| c.status == FieldStatus::Valid);
-        let mut out = FieldOut::default();
-        let mut seen: Vec<&str> = Vec::new();
-        for c in &cands {
+        let mut status = FieldStatus::Missing;
+        seen.clear();
+        for c in cands.iter() {
             if any_valid && c.status != FieldStatus::Valid {
                 break;
             }
@@ -264,115 +330,125 @@ fn pick_field<'a>(
                 continue;
             }
             seen.push(c.group);
-            if out.from.is_none() {
-                out.from = Some(c.g);
-                out.status = c.status;
+            if out.from[i] == NONE {
+                out.from[i] = c.g;
+                status = c.status;
+            } else {
+                out.more.push((i as u8, c.g));
             }
-            out.values.push(c.value);
         }
-        return out;
+        return status;
     }
     match cands.iter().min_by(|a, b| rank(input, rule, a, b)) {
-        Some(c) => FieldOut {
-            values: vec![c.value],
-            status: c.status,
-            from: Some(c.g),
-        },
-        None => FieldOut::default(),
+        Some(c) => {
+            out.from[i] = c.g;
+            c.status
+        }
+        None => FieldStatus::Missing,
     }
 }
 
-/// Survivors of a kept-together unit (see `SurvivorshipOptions`), or `None`
-/// when no member has the unit's anchor.
+/// Survivors of a kept-together unit (see `SurvivorshipOptions`) into
+/// `out.from` and `status`; `false` when no member has the unit's anchor.
 fn pick_unit<'a>(
     input: &Input<'a>,
-    members: &[usize],
-    unit: &[CanonicalField],
+    members: &[u32],
+    unit: &[(CanonicalField, usize)],
     rule: Rule,
-) -> Option<Vec<FieldOut<'a>>> {
-    let anchor = unit[0];
-    let mut cands: Vec<Cand<'a>> = members
-        .iter()
-        .filter_map(|&g| {
-            let (cols, row) = input.at(g);
-            let (value, anchor_status) = cols.value(anchor, row)?;
-            let mut filled = 0;
-            let mut chars = 0;
-            let mut status = anchor_status;
-            for &f in unit {
-                if let Some((v, s)) = cols.value(f, row) {
-                    filled += 1;
+    scratch: &mut Scratch<'a>,
+    out: &mut Golden,
+    status_of: &mut [FieldStatus; MASTER_FIELDS.len()],
+) -> bool {
+    let anchor = unit[0].0;
+    let Scratch {
+        cands,
+        counts,
+        agreeing,
+        ..
+    } = scratch;
+    cands.clear();
+    cands.extend(members.iter().filter_map(|&g| {
+        let (cols, row) = input.at(g as usize);
+        let (value, anchor_status) = cols.value(anchor, row)?;
+        let mut filled = 0;
+        let mut chars = 0;
+        let mut status = anchor_status;
+        for &(f, _) in unit {
+            if let Some((v, s)) = cols.value(f, row) {
+                filled += 1;
+                if rule == Rule::Longest {
                     chars += char_len(v);
-                    if s != FieldStatus::Valid {
-                        status = FieldStatus::Invalid;
-                    }
+                }
+                if s != FieldStatus::Valid {
+                    status = FieldStatus::Invalid;
                 }
             }
-            let group = if anchor == CanonicalField::AddressLine1 {
-                cim_schema::batch::opt_str(cols.key_address, row)
-                    .filter(|k| !k.is_empty())
-                    .unwrap_or(value)
-            } else {
-                cols.group_key(anchor, row, value)
-            };
-            Some(Cand {
-                g,
-                value,
-                status,
-                group,
-                freq: 0,
-                len: (filled, chars),
-                ord: matches!(rule, Rule::Max | Rule::Min).then(|| Ordinal::of(value)),
-            })
+        }
+        let group = if anchor == CanonicalField::AddressLine1 {
+            cim_schema::batch::opt_str(cols.key_address, row)
+                .filter(|k| !k.is_empty())
+                .unwrap_or(value)
+        } else {
+            cols.group_key(anchor, row, value)
+        };
+        Some(Cand {
+            g,
+            status,
+            group,
+            freq: 0,
+            len: (filled, chars),
+            ord: matches!(rule, Rule::Max | Rule::Min).then(|| Ordinal::of(value)),
         })
-        .collect();
+    }));
     if cands.is_empty() {
-        return None;
+        return false;
     }
-    count_groups(&mut cands);
-    cands.sort_by(|a, b| rank(input, rule, a, b));
+    count_groups(cands, counts);
+    // One candidate per member, ranking ends on the unique record id.
+    cands.sort_unstable_by(|a, b| rank(input, rule, a, b));
     let winner = cands[0].group;
-    let agreeing: Vec<usize> = cands
-        .iter()
-        .filter(|c| c.group == winner)
-        .map(|c| c.g)
-        .collect();
-    let out = unit
-        .iter()
-        .map(|&f| {
-            let mut best: Option<(usize, &'a str, FieldStatus)> = None;
-            for &g in &agreeing {
-                if let Some((v, s)) = input.value(f, g) {
-                    let better = best.is_none_or(|(_, _, bs)| tier(s) < tier(bs));
-                    if better {
-                        best = Some((g, v, s));
-                    }
-                    if s == FieldStatus::Valid {
-                        break;
-                    }
+    agreeing.clear();
+    agreeing.extend(cands.iter().filter(|c| c.group == winner).map(|c| c.g));
+    for &(f, i) in unit {
+        let mut best: Option<(u32, FieldStatus)> = None;
+        for &g in agreeing.iter() {
+            if let Some((_, s)) = input.value(f, g as usize) {
+                let better = best.is_none_or(|(_, bs)| tier(s) < tier(bs));
+                if better {
+                    best = Some((g, s));
+                }
+                if s == FieldStatus::Valid {
+                    break;
                 }
             }
-            match best {
-                Some((g, v, s)) => FieldOut {
-                    values: vec![v],
-                    status: s,
-                    from: Some(g),
-                },
-                None => FieldOut::default(),
-            }
-        })
-        .collect();
-    Some(out)
+        }
+        if let Some((g, s)) = best {
+            out.from[i] = g;
+            status_of[i] = s;
+        }
+    }
+    true
 }
 
 /// Merges the members' `extra` JSON objects: per key, the value of the most
 /// recent member that has it (non-null), ties broken like every other field.
-fn merge_extra(input: &Input<'_>, members: &[usize]) -> Option<String> {
-    let mut order: Vec<usize> = members.to_vec();
-    order.sort_by(|&a, &b| tie_break(&input.records[a], &input.records[b]));
+fn merge_extra(input: &Input<'_>, members: &[u32], order: &mut Vec<u32>) -> Option<Box<str>> {
+    let has_extra = |g: u32| {
+        let (cols, row) = input.at(g as usize);
+        cols.extra.is_valid(row)
+    };
+    // Members without extra attributes add nothing: rank only the others.
+    order.clear();
+    order.extend(members.iter().copied().filter(|&g| has_extra(g)));
+    if order.is_empty() {
+        return None;
+    }
+    order.sort_unstable_by(|&a, &b| {
+        tie_break(&input.records[a as usize], &input.records[b as usize])
+    });
     let mut merged: BTreeMap<String, serde_json::Value> = BTreeMap::new();
-    for g in order {
-        let (cols, row) = input.at(g);
+    for &g in order.iter() {
+        let (cols, row) = input.at(g as usize);
         let Some(text) = cim_schema::batch::opt_str(cols.extra, row) else {
             continue;
         };
@@ -389,73 +465,63 @@ fn merge_extra(input: &Input<'_>, members: &[usize]) -> Option<String> {
     if merged.is_empty() {
         None
     } else {
-        serde_json::to_string(&merged).ok()
+        serde_json::to_string(&merged)
+            .ok()
+            .map(String::into_boxed_str)
     }
 }
 
 /// Builds the golden record of one cluster. `members` are global record
-/// indices, non-empty.
+/// indices, ascending, non-empty.
 pub(crate) fn golden_record<'a>(
     input: &Input<'a>,
-    members: &[usize],
-    opts: &SurvivorshipOptions,
-) -> GoldenRecord<'a> {
-    let mut fields: Vec<Option<FieldOut<'a>>> = MASTER_FIELDS.iter().map(|_| None).collect();
-    let slot = |f: CanonicalField| MASTER_FIELDS.iter().position(|&m| m == f);
-    let units = [
-        (opts.keep_name_together, &NAME_UNIT[..]),
-        (opts.keep_address_together, &ADDRESS_UNIT[..]),
-    ];
-    for (on, unit) in units {
-        if !on {
-            continue;
-        }
-        if let Some(outs) = pick_unit(input, members, unit, opts.effective_rule(unit[0])) {
-            for (&f, out) in unit.iter().zip(outs) {
-                if let Some(i) = slot(f) {
-                    fields[i] = Some(out);
-                }
+    members: &[u32],
+    plan: &Plan,
+    scratch: &mut Scratch<'a>,
+) -> Golden {
+    let mut out = Golden {
+        from: [NONE; MASTER_FIELDS.len()],
+        more: Vec::new(),
+        extra: None,
+        last_updated: None,
+        last_updated_from: NONE,
+        quality: 0.0,
+    };
+    let mut status = [FieldStatus::Missing; MASTER_FIELDS.len()];
+    let mut done = [false; MASTER_FIELDS.len()];
+    for (rule, unit) in &plan.units {
+        if pick_unit(input, members, unit, *rule, scratch, &mut out, &mut status) {
+            for &(_, i) in unit {
+                done[i] = true;
             }
         }
     }
-    let fields: Vec<FieldOut<'a>> = fields
-        .into_iter()
-        .zip(MASTER_FIELDS)
-        .map(|(done, f)| {
-            done.unwrap_or_else(|| pick_field(input, members, f, opts.effective_rule(f)))
-        })
-        .collect();
-
-    let mut sources: Vec<&str> = members.iter().map(|&g| input.records[g].source).collect();
-    sources.sort_unstable();
-    sources.dedup();
+    for i in 0..MASTER_FIELDS.len() {
+        if !done[i] {
+            status[i] = pick_field(input, members, i, plan.rules[i], scratch, &mut out);
+        }
+    }
 
     let last_updated_from = members
         .iter()
         .copied()
-        .filter(|&g| input.records[g].updated.is_some())
-        .min_by(|&a, &b| tie_break(&input.records[a], &input.records[b]));
-    let last_updated = last_updated_from.and_then(|g| input.records[g].updated);
+        .filter(|&g| input.records[g as usize].updated.is_some())
+        .min_by(|&a, &b| tie_break(&input.records[a as usize], &input.records[b as usize]));
+    if let Some(g) = last_updated_from {
+        out.last_updated_from = g;
+        out.last_updated = input.records[g as usize].updated;
+    }
 
-    let quality = QUALITY_FIELDS
+    out.quality = plan
+        .quality
         .iter()
-        .map(|&f| {
-            let i = slot(f).expect("quality fields are master fields");
-            match fields[i].status {
-                FieldStatus::Valid => 1.0,
-                FieldStatus::Invalid => 0.5,
-                FieldStatus::Missing => 0.0,
-            }
+        .map(|&i| match status[i] {
+            FieldStatus::Valid => 1.0,
+            FieldStatus::Invalid => 0.5,
+            FieldStatus::Missing => 0.0,
         })
         .sum::<f32>()
         / QUALITY_FIELDS.len() as f32;
-
-    GoldenRecord {
-        fields,
-        extra: merge_extra(input, members),
-        sources,
-        last_updated,
-        last_updated_from,
-        quality,
-    }
+    out.extra = merge_extra(input, members, &mut scratch.order);
+    out
 }

@@ -7,8 +7,10 @@ use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_writer::{ArrowLeafColumn, compute_leaves};
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::encryption::ParquetEncryption;
@@ -24,7 +26,9 @@ const MARKER: &str = ".cim-output";
 pub struct ParquetOptions {
     /// Column compression. Default: Snappy (read by every Parquet reader).
     pub compression: Compression,
-    /// Maximum rows per row group. Default: 1,048,576.
+    /// Maximum rows per row group. Default: 262,144: a writer holds one
+    /// encoded row group per file in memory, and readers (DuckDB, polars)
+    /// read row groups in parallel.
     pub max_row_group_rows: usize,
     /// Columns to encrypt, and the key. Default: none. A file with none of
     /// the listed columns is written unencrypted.
@@ -35,7 +39,7 @@ impl Default for ParquetOptions {
     fn default() -> Self {
         Self {
             compression: Compression::SNAPPY,
-            max_row_group_rows: 1 << 20,
+            max_row_group_rows: 1 << 18,
             encryption: None,
         }
     }
@@ -139,7 +143,11 @@ impl OutputWriter {
         Ok(self.staging.join(name))
     }
 
-    /// Writes `batches` (all of `schema`) as the Parquet file `name`.
+    /// Writes `batches` (all of `schema`) as the Parquet file `name` and
+    /// records it in [`OutputWriter::written`].
+    ///
+    /// Columns are encoded in parallel on the current rayon pool when called
+    /// from one (sequentially otherwise); the bytes do not depend on it.
     pub fn write_parquet(
         &mut self,
         name: &str,
@@ -147,6 +155,22 @@ impl OutputWriter {
         batches: &[RecordBatch],
         opts: &ParquetOptions,
     ) -> Result<&WrittenFile> {
+        let file = self.stage_parquet(name, schema, batches, opts)?;
+        self.push(file)
+    }
+
+    /// Writes the Parquet file `name` like [`OutputWriter::write_parquet`]
+    /// but does not record it: with `&self`, several files can be written
+    /// at once (from other threads). Record each with
+    /// [`OutputWriter::record`], in a fixed order, so that
+    /// [`OutputWriter::written`] stays deterministic.
+    pub fn stage_parquet(
+        &self,
+        name: &str,
+        schema: SchemaRef,
+        batches: &[RecordBatch],
+        opts: &ParquetOptions,
+    ) -> Result<WrittenFile> {
         let path = self.staged_path(name)?;
         let file = File::create(&path).map_err(io(&path))?;
         let perr = |source| Error::Parquet {
@@ -163,17 +187,24 @@ impl OutputWriter {
                 .with_file_encryption_properties(fep)
                 .set_key_value_metadata(Some(vec![kv]));
         }
-        let props = props.build();
-        let mut writer = ArrowWriter::try_new(file, schema, Some(props)).map_err(perr)?;
-        let mut rows = 0u64;
-        for batch in batches {
-            rows += batch.num_rows() as u64;
-            writer.write(batch).map_err(perr)?;
-        }
-        let file = writer.into_inner().map_err(perr)?;
+        let writer =
+            ArrowWriter::try_new(file, Arc::clone(&schema), Some(props.build())).map_err(perr)?;
+        let file =
+            encode(writer, &schema, batches, opts.max_row_group_rows.max(1)).map_err(perr)?;
         file.sync_all().map_err(io(&path))?;
-        let bytes = file.metadata().map_err(io(&path))?.len();
-        self.push(name, rows, bytes)
+        Ok(WrittenFile {
+            name: name.to_owned(),
+            rows: batches.iter().map(|b| b.num_rows() as u64).sum(),
+            bytes: file.metadata().map_err(io(&path))?.len(),
+        })
+    }
+
+    /// Records a file written with [`OutputWriter::stage_parquet`] (a later
+    /// file of the same name replaces an earlier one).
+    pub fn record(&mut self, file: WrittenFile) -> &WrittenFile {
+        self.written.retain(|w| w.name != file.name);
+        self.written.push(file);
+        self.written.last().expect("just pushed")
     }
 
     /// Writes `value` as pretty-printed JSON (with a final newline).
@@ -197,17 +228,15 @@ impl OutputWriter {
         let mut file = File::create(&path).map_err(io(&path))?;
         file.write_all(bytes).map_err(io(&path))?;
         file.sync_all().map_err(io(&path))?;
-        self.push(name, 0, bytes.len() as u64)
+        self.push(WrittenFile {
+            name: name.to_owned(),
+            rows: 0,
+            bytes: bytes.len() as u64,
+        })
     }
 
-    fn push(&mut self, name: &str, rows: u64, bytes: u64) -> Result<&WrittenFile> {
-        self.written.retain(|w| w.name != name);
-        self.written.push(WrittenFile {
-            name: name.to_owned(),
-            rows,
-            bytes,
-        });
-        Ok(self.written.last().expect("just pushed"))
+    fn push(&mut self, file: WrittenFile) -> Result<&WrittenFile> {
+        Ok(self.record(file))
     }
 
     /// Publishes the staged outputs: after this returns, `dir` holds exactly
@@ -249,6 +278,121 @@ impl Drop for OutputWriter {
             let _ = fs::remove_dir_all(&self.staging);
         }
     }
+}
+
+/// Encodes `batches` through the column writers of `writer` (which holds
+/// the file's properties, Arrow schema metadata and encryptor), one row
+/// group of at most `group_rows` rows at a time, each column on its own
+/// rayon task, and returns the finished file. Produces the same bytes as
+/// `ArrowWriter::write` for each batch followed by `into_inner`.
+fn encode(
+    writer: ArrowWriter<File>,
+    schema: &SchemaRef,
+    batches: &[RecordBatch],
+    group_rows: usize,
+) -> parquet::errors::Result<File> {
+    use parquet::errors::ParquetError;
+    for b in batches {
+        let same = b.num_columns() == schema.fields().len()
+            && b.schema()
+                .fields()
+                .iter()
+                .zip(schema.fields())
+                .all(|(a, f)| a.data_type() == f.data_type());
+        if !same {
+            return Err(ParquetError::General(
+                "a batch does not match the file's schema".to_owned(),
+            ));
+        }
+    }
+    let (mut file, factory) = writer.into_serialized_writer()?;
+    // Inside a rayon pool, use it; outside one, stay on this thread rather
+    // than start rayon's global pool behind the caller's back.
+    let parallel = rayon::current_thread_index().is_some();
+    let mut pending = batches.iter().filter(|b| b.num_rows() > 0).cloned();
+    let mut carry: Option<RecordBatch> = None;
+    let mut group = 0;
+    loop {
+        // The next row group: up to `group_rows` rows, splitting a batch
+        // across groups where needed (as ArrowWriter does).
+        let mut pieces = Vec::new();
+        let mut rows = 0;
+        while rows < group_rows {
+            let Some(b) = carry.take().or_else(|| pending.next()) else {
+                break;
+            };
+            let take = (group_rows - rows).min(b.num_rows());
+            if take < b.num_rows() {
+                carry = Some(b.slice(take, b.num_rows() - take));
+            }
+            // Whole batches, as ArrowWriter hands them over: the column
+            // writers cut pages relative to each write call.
+            pieces.push(b.slice(0, take));
+            rows += take;
+        }
+        if rows == 0 {
+            break;
+        }
+        let mut writers = factory.create_column_writers(group)?;
+        for piece in &pieces {
+            let leaves = |(field, column)| compute_leaves(field, column);
+            let pairs: Vec<_> = schema
+                .fields()
+                .iter()
+                .map(|f| f.as_ref())
+                .zip(piece.columns())
+                .collect();
+            let leaves: Vec<ArrowLeafColumn> = if parallel {
+                pairs
+                    .into_par_iter()
+                    .map(leaves)
+                    .collect::<parquet::errors::Result<Vec<_>>>()?
+            } else {
+                pairs
+                    .into_iter()
+                    .map(leaves)
+                    .collect::<parquet::errors::Result<Vec<_>>>()?
+            }
+            .into_iter()
+            .flatten()
+            .collect();
+            if leaves.len() != writers.len() {
+                return Err(ParquetError::General(format!(
+                    "{} leaf columns for {} column writers",
+                    leaves.len(),
+                    writers.len()
+                )));
+            }
+            if parallel {
+                writers
+                    .par_iter_mut()
+                    .zip(leaves.par_iter())
+                    .try_for_each(|(w, l)| w.write(l))?;
+            } else {
+                for (w, l) in writers.iter_mut().zip(&leaves) {
+                    w.write(l)?;
+                }
+            }
+        }
+        let chunks: Vec<_> = if parallel {
+            writers
+                .into_par_iter()
+                .map(|w| w.close())
+                .collect::<parquet::errors::Result<_>>()?
+        } else {
+            writers
+                .into_iter()
+                .map(|w| w.close())
+                .collect::<parquet::errors::Result<_>>()?
+        };
+        let mut row_group = file.next_row_group()?;
+        for chunk in chunks {
+            chunk.append_to_row_group(&mut row_group)?;
+        }
+        row_group.close()?;
+        group += 1;
+    }
+    file.into_inner()
 }
 
 #[cfg(target_os = "linux")]

@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use arrow::record_batch::RecordBatch;
 use cim_config::LoadedConfig;
-use cim_output::{OutputWriter, ParquetOptions};
+use cim_output::{OutputWriter, ParquetOptions, WrittenFile};
 use cim_schema::{QuarantineRow, batch::str_col, col};
 
 use crate::ingest::{Ingested, ingest_all};
@@ -89,69 +89,137 @@ pub fn run(
         let field_quality = ingested.field_quality()?;
         let run_id = run_id(cfg, as_of, &ingested)?;
 
-        progress.start("dedupe", None);
-        let t = Instant::now();
-        let result = cim_dedupe::dedupe(&ingested.records, &c.dedupe, model.as_ref())?;
-        let dedupe_ms = t.elapsed().as_millis() as u64;
-        progress.finish("dedupe");
-        // Skipped blocks and rules change what was compared: say so (keys
-        // appear as hashes only, never values).
-        for w in &result.report.warnings {
-            tracing::warn!("matching: {w}");
-        }
+        // records.parquet depends on ingest only: it is encoded on a thread
+        // of its own while dedupe and merge run (which leave a core idle
+        // much of the time), so the write stage only has the later files
+        // left. Files are staged and then recorded in a fixed order, so
+        // run.json's `outputs` do not depend on which finished first.
+        let background = rayon::current_num_threads() > 1;
+        let staged = std::thread::scope(|scope| {
+            let records = c.output.records.then(|| {
+                let opts = enc.options(files::RECORDS);
+                let (writer, records) = (&writer, &ingested.records);
+                Staging::start(scope, background, move || {
+                    Ok(writer.stage_parquet(
+                        files::RECORDS,
+                        cim_schema::normalized_schema(),
+                        records,
+                        &opts,
+                    )?)
+                })
+            });
 
-        progress.start("merge", None);
-        let t = Instant::now();
-        let prev = previous::read(&c.output.dir)?;
-        let merged = cim_merge::merge(
-            &ingested.records,
-            &result.cluster_of_row,
-            &c.survivorship,
-            &c.source_names(),
-            prev.as_ref().map(|p| &p.state),
-            &cim_merge::RunInfo {
-                run_id: run_id.clone(),
-                as_of,
-            },
-        )?;
-        let merge_ms = t.elapsed().as_millis() as u64;
-        progress.finish("merge");
+            progress.start("dedupe", None);
+            let t = Instant::now();
+            let result = cim_dedupe::dedupe(&ingested.records, &c.dedupe, model.as_ref())?;
+            let dedupe_ms = t.elapsed().as_millis() as u64;
+            progress.finish("dedupe");
+            // Skipped blocks and rules change what was compared: say so (keys
+            // appear as hashes only, never values).
+            for w in &result.report.warnings {
+                tracing::warn!("matching: {w}");
+            }
 
-        progress.start("write", None);
-        let t = Instant::now();
-        let pq = ParquetOptions::default();
-        writer.write_parquet(
-            files::MASTER,
-            merged.master.schema(),
-            std::slice::from_ref(&merged.master),
-            &enc.options(files::MASTER),
-        )?;
-        writer.write_parquet(
-            files::CROSSWALK,
-            merged.crosswalk.schema(),
-            std::slice::from_ref(&merged.crosswalk),
-            &pq,
-        )?;
-        let history = previous::append_history(prev.as_ref(), &merged.id_changes)?;
-        writer.write_parquet(files::ID_CHANGES, history.schema(), &[history], &pq)?;
-        if c.output.pairs {
-            let pairs = cim_dedupe::pairs_batch(&result, &ingested.records)?;
-            writer.write_parquet(files::PAIRS, pairs.schema(), &[pairs], &pq)?;
-        }
-        let quarantine = quarantine_batch(&ingested.quarantine)?;
-        writer.write_parquet(
-            files::QUARANTINE,
-            cim_schema::quarantine_schema(),
-            &[quarantine],
-            &enc.options(files::QUARANTINE),
-        )?;
-        if c.output.records {
-            writer.write_parquet(
-                files::RECORDS,
-                cim_schema::normalized_schema(),
+            progress.start("merge", None);
+            let t = Instant::now();
+            let prev = previous::read(&c.output.dir)?;
+            let merged = cim_merge::merge(
                 &ingested.records,
-                &enc.options(files::RECORDS),
+                &result.cluster_of_row,
+                &c.survivorship,
+                &c.source_names(),
+                prev.as_ref().map(|p| &p.state),
+                &cim_merge::RunInfo {
+                    run_id: run_id.clone(),
+                    as_of,
+                },
             )?;
+            let merge_ms = t.elapsed().as_millis() as u64;
+            progress.finish("merge");
+
+            progress.start("write", None);
+            let t = Instant::now();
+            let cim_merge::MergeOutput {
+                master,
+                crosswalk,
+                id_changes,
+                stats: merge_stats,
+                ..
+            } = merged;
+            // One batch at a time, each dropped once written (its columns
+            // encoded in parallel), so that the stage holds little beyond
+            // the run's data. pairs.parquet is written here rather than
+            // during the merge: its batch would add to the memory peak the
+            // merge's start already makes.
+            let staged_file = |file: WrittenFile, t: Instant| {
+                tracing::debug!(
+                    file = file.name,
+                    rows = file.rows,
+                    bytes = file.bytes,
+                    ms = t.elapsed().as_millis() as u64,
+                    "output staged"
+                );
+                file
+            };
+            let stage = |name: &str, batch: RecordBatch, opts: &ParquetOptions| {
+                let t = Instant::now();
+                let file = writer.stage_parquet(name, batch.schema(), &[batch], opts)?;
+                Ok::<_, PipelineError>(staged_file(file, t))
+            };
+            let master = stage(files::MASTER, master, &enc.options(files::MASTER))?;
+            let (cross_files, pairs) = rayon::join(
+                || {
+                    let crosswalk = stage(files::CROSSWALK, crosswalk, &ParquetOptions::default())?;
+                    let t = Instant::now();
+                    let history = writer.stage_parquet(
+                        files::ID_CHANGES,
+                        id_changes.schema(),
+                        &previous::history(prev.as_ref(), &id_changes),
+                        &ParquetOptions::default(),
+                    )?;
+                    Ok::<_, PipelineError>([crosswalk, staged_file(history, t)])
+                },
+                || {
+                    c.output
+                        .pairs
+                        .then(|| {
+                            let pairs = cim_dedupe::pairs_batch(&result, &ingested.records)?;
+                            stage(files::PAIRS, pairs, &ParquetOptions::default())
+                        })
+                        .transpose()
+                },
+            );
+            drop(prev);
+            let [crosswalk, history] = cross_files?;
+            let quarantine = writer.stage_parquet(
+                files::QUARANTINE,
+                cim_schema::quarantine_schema(),
+                &[quarantine_batch(&ingested.quarantine)?],
+                &enc.options(files::QUARANTINE),
+            )?;
+            let staged = [
+                Some(master),
+                Some(crosswalk),
+                Some(history),
+                pairs?,
+                Some(quarantine),
+                records
+                    .map(|r| {
+                        let t = Instant::now();
+                        let file = r.finish()?;
+                        tracing::debug!(
+                            ms = t.elapsed().as_millis() as u64,
+                            "records.parquet awaited"
+                        );
+                        Ok::<_, PipelineError>(file)
+                    })
+                    .transpose()?,
+            ];
+            Ok::<_, PipelineError>((result, merge_stats, dedupe_ms, merge_ms, t, staged))
+        });
+        let (result, merge_stats, dedupe_ms, merge_ms, t, staged) = staged?;
+        for file in staged.into_iter().flatten() {
+            writer.record(file);
         }
         writer.write_json(files::MODEL, &result.model)?;
 
@@ -172,7 +240,7 @@ pub fn run(
             field_quality,
             dedupe: to_json(&result.report)?,
             dedupe_options: Some(c.dedupe.clone()),
-            merge: to_json(&merged.stats)?,
+            merge: to_json(&merge_stats)?,
             outputs: Vec::new(),
             timings_ms: timings,
         };
@@ -188,6 +256,7 @@ pub fn run(
             .map(|w| serde_json::to_value(w).expect("WrittenFile serialises"))
             .collect();
         if c.output.report {
+            let t = Instant::now();
             let html = crate::audit::report_html(
                 &summary,
                 &result,
@@ -195,6 +264,7 @@ pub fn run(
                 c.dedupe.match_threshold,
             )?;
             writer.write_bytes(files::REPORT, html.as_bytes())?;
+            tracing::debug!(ms = t.elapsed().as_millis() as u64, "report written");
             summary.outputs = writer
                 .written()
                 .iter()
@@ -209,6 +279,44 @@ pub fn run(
         writer.commit()?;
         Ok(summary)
     })
+}
+
+/// A file being staged: on a thread of its own beside the running stages,
+/// or already written (one worker thread: no background work).
+enum Staging<'scope> {
+    Running(std::thread::ScopedJoinHandle<'scope, Result<WrittenFile, PipelineError>>),
+    Done(Result<WrittenFile, PipelineError>),
+}
+
+impl<'scope> Staging<'scope> {
+    fn start<'env, F>(
+        scope: &'scope std::thread::Scope<'scope, 'env>,
+        background: bool,
+        job: F,
+    ) -> Self
+    where
+        F: FnOnce() -> Result<WrittenFile, PipelineError> + Send + 'scope,
+    {
+        if background {
+            Self::Running(
+                std::thread::Builder::new()
+                    .name("cim-writer".to_owned())
+                    .spawn_scoped(scope, job)
+                    .expect("cannot start a writer thread"),
+            )
+        } else {
+            Self::Done(job())
+        }
+    }
+
+    fn finish(self) -> Result<WrittenFile, PipelineError> {
+        match self {
+            Self::Running(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Self::Done(result) => result,
+        }
+    }
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<serde_json::Value, PipelineError> {

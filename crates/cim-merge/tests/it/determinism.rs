@@ -126,9 +126,9 @@ fn perf_merge_throughput() {
     }
 }
 
-/// The master is built in slices of clusters (65,536 at a time): past the
-/// first slice every golden record still sits on its own cluster's row,
-/// and the rows stay sorted by golden id.
+/// The master is built per column in cluster order and then put in golden-id
+/// order: past 65,536 clusters every golden record still sits on its own
+/// cluster's row, and the rows stay sorted by golden id.
 #[test]
 fn master_slices_keep_each_golden_record_on_its_row() {
     use arrow::array::{Array, AsArray};

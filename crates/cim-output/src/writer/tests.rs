@@ -112,3 +112,161 @@ fn parquet_output_is_byte_identical_for_identical_input() {
         fs::read(b.join("data.parquet")).unwrap()
     );
 }
+
+/// Customers with a nullable string, a list of strings, a struct and a
+/// dictionary column: every leaf kind the run's files have.
+fn nested(rows: std::ops::Range<usize>) -> RecordBatch {
+    use arrow::array::{
+        Array, DictionaryArray, ListBuilder, StringArray, StringBuilder, StructArray, UInt8Array,
+    };
+    use arrow::datatypes::UInt8Type;
+    let n = rows.len();
+    let names = StringArray::from_iter(
+        rows.clone()
+            .map(|i| (i % 7 != 0).then(|| format!("customer {}", i * 7919 % 1000))),
+    );
+    let mut emails = ListBuilder::new(StringBuilder::new());
+    for i in rows.clone() {
+        for k in 0..i % 3 {
+            emails
+                .values()
+                .append_value(format!("c{i}.{k}@example.org"));
+        }
+        emails.append(i % 11 != 0);
+    }
+    let emails = emails.finish();
+    let lineage = StructArray::from(vec![
+        (
+            Arc::new(Field::new("name", DataType::Utf8, true)),
+            Arc::new(StringArray::from_iter(
+                rows.clone()
+                    .map(|i| (i % 5 != 0).then(|| format!("crm:{i}"))),
+            )) as ArrayRef,
+        ),
+        (
+            Arc::new(Field::new("city", DataType::Utf8, true)),
+            Arc::new(StringArray::from_iter_values(
+                rows.clone().map(|i| format!("webshop:{}", i % 13)),
+            )) as ArrayRef,
+        ),
+    ]);
+    let level = DictionaryArray::<UInt8Type>::try_new(
+        UInt8Array::from_iter_values(rows.clone().map(|i| (i % 3) as u8)),
+        Arc::new(StringArray::from(vec!["exact", "fuzzy", "else"])),
+    )
+    .unwrap();
+    let ids = Int32Array::from_iter_values(rows.map(|i| i as i32));
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("id", DataType::Int32, false),
+        Field::new("name", DataType::Utf8, true),
+        Field::new("email", emails.data_type().clone(), true),
+        Field::new("lineage", lineage.data_type().clone(), false),
+        Field::new("level", level.data_type().clone(), false),
+    ]));
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(ids),
+        Arc::new(names),
+        Arc::new(emails),
+        Arc::new(lineage),
+        Arc::new(level),
+    ];
+    let batch = RecordBatch::try_new(schema, columns).unwrap();
+    assert_eq!(batch.num_rows(), n);
+    batch
+}
+
+#[test]
+fn staged_parquet_is_the_bytes_arrow_writer_makes_on_any_pool() {
+    // Uneven batches across row groups of 2,500 rows: batches are split at
+    // group boundaries, pages cut per write call.
+    let batches = vec![nested(0..3000), nested(3000..3001), nested(3001..7300)];
+    let schema = batches[0].schema();
+    let opts = ParquetOptions {
+        max_row_group_rows: 2500,
+        ..ParquetOptions::default()
+    };
+    let props = WriterProperties::builder()
+        .set_compression(opts.compression)
+        .set_max_row_group_row_count(Some(opts.max_row_group_rows))
+        .build();
+    let mut expected = Vec::new();
+    let mut w = ArrowWriter::try_new(&mut expected, schema.clone(), Some(props)).unwrap();
+    for b in &batches {
+        w.write(b).unwrap();
+    }
+    w.close().unwrap();
+
+    let tmp = tempfile::tempdir().unwrap();
+    let w = OutputWriter::begin(&tmp.path().join("out")).unwrap();
+    let staged = |name: &str| {
+        let file = w
+            .stage_parquet(name, schema.clone(), &batches, &opts)
+            .unwrap();
+        assert_eq!(file.rows, 7300);
+        fs::read(w.staging.join(name)).unwrap()
+    };
+    assert!(staged("outside.parquet") == expected, "outside a pool");
+    for threads in [1, 2, 3] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let bytes = pool.install(|| staged("pool.parquet"));
+        assert!(bytes == expected, "on {threads} threads");
+    }
+    // Staged files are not listed until recorded.
+    assert!(w.written().is_empty());
+    let (read_schema, read) = read_parquet(&w.staging.join("pool.parquet")).unwrap();
+    assert_eq!(read_schema.fields(), schema.fields());
+    let rows: usize = read.iter().map(|b| b.num_rows()).sum();
+    assert_eq!(rows, 7300);
+    let all = arrow::compute::concat_batches(&schema, &batches).unwrap();
+    let back = arrow::compute::concat_batches(&read_schema, &read).unwrap();
+    assert_eq!(back.columns(), all.columns());
+}
+
+#[test]
+fn recorded_files_are_listed_in_recording_order() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut w = OutputWriter::begin(&tmp.path().join("out")).unwrap();
+    let (a, b) = (batch(&[1, 2]), batch(&[3]));
+    let opts = ParquetOptions::default();
+    let fb = w
+        .stage_parquet("b.parquet", b.schema(), std::slice::from_ref(&b), &opts)
+        .unwrap();
+    let fa = w
+        .stage_parquet("a.parquet", a.schema(), &[a], &opts)
+        .unwrap();
+    w.record(fa);
+    w.record(fb);
+    let names: Vec<_> = w
+        .written()
+        .iter()
+        .map(|f| (f.name.as_str(), f.rows))
+        .collect();
+    assert_eq!(names, [("a.parquet", 2), ("b.parquet", 1)]);
+    w.commit().unwrap();
+    let (_, read) = read_parquet(&tmp.path().join("out/b.parquet")).unwrap();
+    assert_eq!(read, [b]);
+}
+
+#[test]
+fn a_batch_of_another_schema_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let w = OutputWriter::begin(&tmp.path().join("out")).unwrap();
+    let ints = batch(&[1]);
+    let strings = RecordBatch::try_from_iter([(
+        "x",
+        Arc::new(arrow::array::StringArray::from(vec!["1"])) as ArrayRef,
+    )])
+    .unwrap();
+    let err = w
+        .stage_parquet(
+            "x.parquet",
+            ints.schema(),
+            &[ints, strings],
+            &ParquetOptions::default(),
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("x.parquet"), "{err}");
+}
