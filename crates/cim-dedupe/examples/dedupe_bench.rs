@@ -2,6 +2,8 @@
 //! `cargo run --release -p cim-dedupe --example dedupe_bench -- out/records.parquet`
 //! (`output.records = true` writes that file). Prints the report's timings.
 
+#![allow(clippy::print_stdout)] // a command-line benchmark reports on stdout
+
 use std::fs::File;
 use std::time::Instant;
 

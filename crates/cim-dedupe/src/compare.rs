@@ -930,7 +930,7 @@ pub fn soft_token_similarity(a: &str, b: &str) -> f64 {
         let words: &mut dyn Iterator<Item = &str> = if s.is_ascii() {
             // `char::is_whitespace` on ASCII.
             &mut s
-                .split(|c: char| matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r'))
+                .split([' ', '\t', '\n', '\x0b', '\x0c', '\r'])
                 .filter(|w| !w.is_empty())
         } else {
             &mut s.split_whitespace()
