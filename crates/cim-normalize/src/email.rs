@@ -205,7 +205,9 @@ pub fn email(raw: &str, opts: &NormalizeOptions) -> EmailNorm {
         return EmailNorm::missing();
     }
     let addr = unwrap_address(&cleaned);
-    if addr.is_empty() {
+    // What is left inside a wrapper can be a placeholder on its own
+    // (`<n/a>`, `<﹨>0`): judged as the display would be on a second pass.
+    if addr.is_empty() || is_placeholder(&addr, false) {
         return EmailNorm::missing();
     }
     let Some((local, domain)) = addr.rsplit_once('@') else {

@@ -170,3 +170,16 @@ fn invalid_and_missing_addresses() {
         );
     }
 }
+
+#[test]
+fn a_placeholder_inside_a_wrapper_is_missing() {
+    // Found by the idempotence property: `<﹨>0` unwrapped to `\`, which a
+    // second pass treats as a placeholder.
+    for raw in ["<\u{fe68}>0", "Customer <n/a>", "<->"] {
+        let n = email(raw, &opts());
+        assert_eq!(n.display, None, "{raw:?}");
+        assert_eq!(n.status, FieldStatus::Missing, "{raw:?}");
+    }
+    let kept = email("Wei <wei.zhang@outlook.com>", &opts());
+    assert_eq!(kept.display.as_deref(), Some("wei.zhang@outlook.com"));
+}
