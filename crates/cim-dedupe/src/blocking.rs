@@ -448,26 +448,15 @@ pub(crate) struct BlockIds {
 impl BlockIds {
     /// Moves the per-rule `block_of_row` of `blocks` into one matrix.
     pub(crate) fn take(blocks: &mut [RuleBlocks], n_rows: usize) -> Self {
-        let width = blocks.len();
-        let mut ids = vec![NONE; n_rows * width];
-        if width > 0 {
-            const ROWS: usize = 4096;
-            ids.par_chunks_mut(ROWS * width)
-                .enumerate()
-                .for_each(|(chunk, out)| {
-                    let first = chunk * ROWS;
-                    for (k, rb) in blocks.iter().enumerate() {
-                        let col = &rb.block_of_row[first..first + out.len() / width];
-                        for (o, &id) in out[k..].iter_mut().step_by(width).zip(col) {
-                            *o = id;
-                        }
-                    }
-                });
-        }
+        let columns: Vec<&[u32]> = blocks.iter().map(|rb| rb.block_of_row.as_slice()).collect();
+        let ids = crate::table::row_major(&columns, n_rows);
         for rb in blocks.iter_mut() {
             rb.block_of_row = Vec::new();
         }
-        Self { ids, width }
+        Self {
+            ids,
+            width: blocks.len(),
+        }
     }
 
     /// Bit mask of the rules under which rows `a` and `b` share a kept

@@ -224,19 +224,8 @@ impl Table {
             })
             .collect();
         let width = wanted.len();
-        let mut ids = vec![NULL; n_rows * width];
-        const ROWS: usize = 4096;
-        ids.par_chunks_mut(ROWS * width)
-            .enumerate()
-            .for_each(|(chunk, out)| {
-                let first = chunk * ROWS;
-                for (i, (col_ids, _)) in interned.iter().enumerate() {
-                    let col_ids = &col_ids[first..first + out.len() / width];
-                    for (o, &id) in out[i..].iter_mut().step_by(width).zip(col_ids) {
-                        *o = id;
-                    }
-                }
-            });
+        let columns: Vec<&[u32]> = interned.iter().map(|(ids, _)| ids.as_slice()).collect();
+        let ids = row_major(&columns, n_rows);
         let index: HashMap<ColRef, usize> =
             wanted.iter().enumerate().map(|(i, r)| (*r, i)).collect();
         let mut source_ids = Vec::new();
@@ -293,6 +282,30 @@ impl Table {
     pub(crate) fn sources(&self) -> &StrCol {
         &self.cols[self.idx(ColRef::Source)]
     }
+}
+
+/// `columns` (each `n_rows` long) interleaved row by row: row `r`, column
+/// `i` at `r * columns.len() + i`.
+pub(crate) fn row_major(columns: &[&[u32]], n_rows: usize) -> Vec<u32> {
+    use rayon::prelude::*;
+    let width = columns.len();
+    let mut out = vec![0; n_rows * width];
+    if width == 0 {
+        return out;
+    }
+    const ROWS: usize = 4096;
+    out.par_chunks_mut(ROWS * width)
+        .enumerate()
+        .for_each(|(chunk, rows)| {
+            let first = chunk * ROWS;
+            for (i, col) in columns.iter().enumerate() {
+                let col = &col[first..first + rows.len() / width];
+                for (o, &id) in rows[i..].iter_mut().step_by(width).zip(col) {
+                    *o = id;
+                }
+            }
+        });
+    out
 }
 
 /// Empty or only whitespace: such a value is missing.
