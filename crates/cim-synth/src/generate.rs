@@ -5,7 +5,7 @@
 //! any machine.
 
 use std::collections::HashSet;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use rayon::prelude::*;
 
@@ -186,24 +186,90 @@ fn chunk_identities(opts: &SynthOptions, chunk: u64) -> Vec<Identity> {
     ids
 }
 
+/// Hashes of the email addresses handed out so far. The keys already are
+/// hashes, so the set uses them as they are instead of hashing them again.
+type Mailboxes = HashSet<u64, BuildHasherDefault<PrehashedU64>>;
+
+/// A [`Hasher`] for keys that already are well-mixed `u64` hashes.
+#[derive(Default)]
+struct PrehashedU64(u64);
+
+impl Hasher for PrehashedU64 {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `u64` keys are stored; fold anything else in all the same.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, h: u64) {
+        self.0 = h;
+    }
+}
+
+/// Largest registry reserved up front (entries); bigger data sets grow it.
+const MAX_PRESIZED_MAILBOXES: u64 = 1 << 24;
+
+fn mailbox_registry(entities: u64) -> Mailboxes {
+    Mailboxes::with_capacity_and_hasher(
+        entities.min(MAX_PRESIZED_MAILBOXES) as usize,
+        BuildHasherDefault::default(),
+    )
+}
+
+fn mailbox_hash(local: &str, domain: &str) -> u64 {
+    // DefaultHasher::new() has fixed keys: the same hash on every run.
+    let mut hasher = std::hash::DefaultHasher::new();
+    (local, domain).hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Draws of a suffix width before the next draw gets one more digit. Only
+/// 999 suffixes of 1 to 3 digits exist, so without widening the search for
+/// a free `john.smith###@gmail.com` slows down as they fill and never ends
+/// once all are taken (about 3M records with the default options). Below
+/// that, no mailbox needs this many draws, so those data sets are the same
+/// as before widening existed.
+const DRAWS_PER_WIDTH: u32 = 32;
+
+/// The suffix tried at draw `draw` (0-based): 1 to 999 first, then 4-digit,
+/// 5-digit, ... numbers.
+fn mailbox_suffix(rng: &mut Rng, draw: u32) -> u64 {
+    let extra_digits = (draw / DRAWS_PER_WIDTH).min(15);
+    if extra_digits == 0 {
+        // Same draw as `rng.range(1, 999)`.
+        1 + rng.below(999)
+    } else {
+        let lowest = 10u64.pow(2 + extra_digits);
+        lowest + rng.below(9 * lowest)
+    }
+}
+
 /// Gives every customer a mailbox of their own, as mail providers do: the
 /// first `james.smith@gmail.com` keeps it, a later James Smith whose
-/// address came out the same gets digits appended (`james.smith417`).
-/// Runs sequentially in entity order over a registry of address hashes, so
-/// the result does not depend on the thread count.
-fn claim_mailboxes(opts: &SynthOptions, taken: &mut HashSet<u64>, ids: &mut [Identity]) {
+/// address came out the same gets digits appended (`james.smith417`, or
+/// more digits once the short ones are scarce). Runs sequentially in
+/// entity order over a registry of address hashes, so the result does not
+/// depend on the thread count.
+fn claim_mailboxes(opts: &SynthOptions, taken: &mut Mailboxes, ids: &mut [Identity]) {
+    use std::fmt::Write as _;
     for id in ids {
+        let local = &mut id.email.local;
+        if taken.insert(mailbox_hash(local, id.email.domain)) {
+            continue;
+        }
+        let base_len = local.len();
         let mut rng = Rng::new(opts.seed, stream::MAILBOX, id.entity);
-        let base = id.email.local.clone();
-        loop {
-            // DefaultHasher::new() has fixed keys: the same hash on every run.
-            let mut hasher = std::hash::DefaultHasher::new();
-            (&id.email.local, id.email.domain).hash(&mut hasher);
-            let h = hasher.finish();
-            if taken.insert(h) {
+        for draw in 0.. {
+            local.truncate(base_len);
+            let _ = write!(local, "{}", mailbox_suffix(&mut rng, draw));
+            if taken.insert(mailbox_hash(local, id.email.domain)) {
                 break;
             }
-            id.email.local = format!("{base}{}", rng.range(1, 999));
         }
     }
 }
@@ -271,7 +337,7 @@ pub struct Records {
     next_key: [u64; SourceKind::ALL.len()],
     buf: std::vec::IntoIter<SynthRecord>,
     /// Hashes of the email addresses handed out so far.
-    mailboxes: HashSet<u64>,
+    mailboxes: Mailboxes,
 }
 
 /// Starts generating the data set described by `opts`.
@@ -284,7 +350,7 @@ pub fn generate(opts: &SynthOptions) -> Result<Records, Error> {
         n_chunks: opts.entities.div_ceil(CHUNK),
         next_key: [0; SourceKind::ALL.len()],
         buf: Vec::new().into_iter(),
-        mailboxes: HashSet::new(),
+        mailboxes: mailbox_registry(opts.entities),
     })
 }
 
@@ -371,5 +437,81 @@ impl Iterator for Records {
             let batch = self.next_batch()?;
             self.buf = batch.into_iter();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_suffixes_are_the_draws_used_before_widening() {
+        // Data sets small enough never to widen must stay byte-identical to
+        // those generated before widening existed.
+        let mut a = Rng::new(5, stream::MAILBOX, 77);
+        let mut b = a.clone();
+        for draw in 0..DRAWS_PER_WIDTH {
+            assert_eq!(mailbox_suffix(&mut a, draw), u64::from(b.range(1, 999)));
+        }
+        for draw in DRAWS_PER_WIDTH..2 * DRAWS_PER_WIDTH {
+            assert!((1000..=9999).contains(&mailbox_suffix(&mut a, draw)));
+        }
+        let widest = mailbox_suffix(&mut a, u32::MAX);
+        assert!((10u64.pow(17)..10u64.pow(18)).contains(&widest));
+    }
+
+    #[test]
+    fn mailboxes_stay_unique_when_all_short_suffixes_are_taken() {
+        // Three times as many john.smith@gmail.com as there are 1-3 digit
+        // suffixes: the search used to loop forever here.
+        let opts = SynthOptions {
+            entities: 3 * CHUNK,
+            ..SynthOptions::default()
+        };
+        let mut ids: Vec<Identity> = (0..3).flat_map(|c| chunk_identities(&opts, c)).collect();
+        for id in &mut ids {
+            id.email.local = "john.smith".into();
+            id.email.domain = "gmail.com";
+        }
+        let mut taken = mailbox_registry(opts.entities);
+        claim_mailboxes(&opts, &mut taken, &mut ids);
+        assert_eq!(ids[0].email.local, "john.smith");
+        let mut suffixes: Vec<u64> = ids[1..]
+            .iter()
+            .map(|id| id.email.local["john.smith".len()..].parse().unwrap())
+            .collect();
+        suffixes.sort_unstable();
+        suffixes.dedup();
+        assert_eq!(suffixes.len(), ids.len() - 1, "mailboxes must be unique");
+        let short = suffixes.iter().filter(|&&s| s < 1000).count();
+        assert!((900..=999).contains(&short), "{short} short suffixes");
+        assert_eq!(taken.len(), ids.len());
+    }
+
+    #[test]
+    fn the_first_claim_keeps_an_address_and_later_ones_get_digits() {
+        let opts = SynthOptions {
+            entities: 4 * CHUNK,
+            ..SynthOptions::default()
+        };
+        let mut ids: Vec<Identity> = (0..4).flat_map(|c| chunk_identities(&opts, c)).collect();
+        let wanted: Vec<String> = ids.iter().map(|id| id.email.local.clone()).collect();
+        let mut taken = mailbox_registry(opts.entities);
+        claim_mailboxes(&opts, &mut taken, &mut ids);
+        let mut handed_out = HashSet::new();
+        let mut suffixed = 0;
+        for (id, wanted) in ids.iter().zip(&wanted) {
+            let got = &id.email.local;
+            if handed_out.contains(&(wanted.as_str(), id.email.domain)) {
+                let digits = got.strip_prefix(wanted.as_str()).unwrap_or_default();
+                assert!(!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()));
+                suffixed += 1;
+            } else {
+                assert_eq!(got, wanted);
+            }
+            assert!(handed_out.insert((got.as_str(), id.email.domain)));
+        }
+        // Common names collide even among a few thousand customers.
+        assert!(suffixed > 0);
     }
 }
