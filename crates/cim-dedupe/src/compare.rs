@@ -16,6 +16,7 @@ use cim_schema::{CanonicalField, MatchKey};
 use crate::Error;
 use crate::options::{ComparisonKind, ComparisonSpec};
 use crate::table::{ColRef, NULL, Table};
+use crate::tokens::TokenTable;
 
 /// The match key derived from a canonical field, if any.
 pub(crate) fn key_for(field: CanonicalField) -> Option<MatchKey> {
@@ -108,6 +109,8 @@ enum Kernel {
         key: usize,
         tokens: Vec<f64>,
         canonical: bool,
+        /// The key column's values split once (shared by clones).
+        split: std::sync::Arc<TokenTable>,
     },
     Date {
         key: usize,
@@ -248,6 +251,7 @@ impl Compiled {
                     key: k,
                     tokens,
                     canonical,
+                    split: std::sync::Arc::new(TokenTable::new(table.col(k).distinct())),
                 }
             }
             K::Date => {
@@ -465,6 +469,7 @@ impl Compiled {
                 key,
                 tokens,
                 canonical,
+                split,
             } => {
                 let k = t.col(*key);
                 let (ka, kb) = (k.id(a), k.id(b));
@@ -484,7 +489,7 @@ impl Compiled {
                     return lvl;
                 }
                 lvl += 1;
-                let sim = soft_token_similarity(k.value(ka), k.value(kb));
+                let sim = split.similarity(ka, kb);
                 for &th in tokens {
                     if sim >= th {
                         return lvl;
@@ -917,39 +922,44 @@ fn is_initial_of(short: &str, long: &str) -> bool {
     }
 }
 
+/// Tokens a soft token comparison keeps per value: addresses and company
+/// names have few, and they live on the stack.
+pub(crate) const MAX_TOKENS: usize = 16;
+
+/// The first [`MAX_TOKENS`] whitespace-separated tokens of `s`, each with
+/// whether it contains an ASCII digit.
+pub(crate) fn split_tokens(s: &str) -> ([(&str, bool); MAX_TOKENS], usize) {
+    let mut t = [("", false); MAX_TOKENS];
+    let mut n = 0;
+    let words: &mut dyn Iterator<Item = &str> = if s.is_ascii() {
+        // `char::is_whitespace` on ASCII.
+        &mut s
+            .split([' ', '\t', '\n', '\x0b', '\x0c', '\r'])
+            .filter(|w| !w.is_empty())
+    } else {
+        &mut s.split_whitespace()
+    };
+    for w in words.take(MAX_TOKENS) {
+        t[n] = (w, w.bytes().any(|c| c.is_ascii_digit()));
+        n += 1;
+    }
+    (t, n)
+}
+
 /// Symmetric soft token similarity (Monge-Elkan both ways): each token is
 /// matched to its most similar token on the other side by Jaro-Winkler,
 /// except tokens containing digits, which must match exactly (house
 /// numbers, flat numbers). Order free.
 pub fn soft_token_similarity(a: &str, b: &str) -> f64 {
-    // Tokens on the stack: addresses and company names have few.
-    const MAX: usize = 16;
-    fn tokens(s: &str) -> ([(&str, bool); MAX], usize) {
-        let mut t = [("", false); MAX];
-        let mut n = 0;
-        let words: &mut dyn Iterator<Item = &str> = if s.is_ascii() {
-            // `char::is_whitespace` on ASCII.
-            &mut s
-                .split([' ', '\t', '\n', '\x0b', '\x0c', '\r'])
-                .filter(|w| !w.is_empty())
-        } else {
-            &mut s.split_whitespace()
-        };
-        for w in words.take(MAX) {
-            t[n] = (w, w.bytes().any(|c| c.is_ascii_digit()));
-            n += 1;
-        }
-        (t, n)
-    }
-    let (ta, na) = tokens(a);
-    let (tb, nb) = tokens(b);
+    let (ta, na) = split_tokens(a);
+    let (tb, nb) = split_tokens(b);
     if na == 0 || nb == 0 {
         return 0.0;
     }
     let (ta, tb) = (&ta[..na], &tb[..nb]);
     // Best match of each token on either side, summed in token order.
-    let mut row_best = [0f64; MAX];
-    let mut col_best = [0f64; MAX];
+    let mut row_best = [0f64; MAX_TOKENS];
+    let mut col_best = [0f64; MAX_TOKENS];
     for (i, &(x, x_digit)) in ta.iter().enumerate() {
         for (j, &(y, y_digit)) in tb.iter().enumerate() {
             let sim = if x == y {

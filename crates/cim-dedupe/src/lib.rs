@@ -73,6 +73,7 @@ mod pipeline;
 mod report;
 mod table;
 pub mod testkit;
+mod tokens;
 
 use std::time::Instant;
 

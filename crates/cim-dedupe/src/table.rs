@@ -9,6 +9,7 @@
 //! order, so at a million records comparing is bound by memory latency.
 
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 
 use arrow::array::Array;
 use arrow::record_batch::RecordBatch;
@@ -60,10 +61,12 @@ impl StrCol {
         rows: usize,
     ) -> (Vec<u32>, Self) {
         let mut ids = Vec::with_capacity(rows);
-        // xxh3 instead of SipHash: interning hashes every value of every
-        // compared column (tens of millions of strings at 1M records).
-        let mut map: HashMap<&'a str, u32, xxhash_rust::xxh3::Xxh3DefaultBuilder> =
-            HashMap::default();
+        // Values are keyed by their 128-bit xxh3 hash, so a lookup never
+        // reads back the earlier string it matches (a cache miss into the
+        // Arrow buffers for most of tens of millions of lookups at 1M
+        // records). Two of even a billion distinct values share a 128-bit
+        // hash with probability below 1e-20.
+        let mut map: HashMap<u128, u32, BuildHasherDefault<PreHashed>> = HashMap::default();
         let mut col = StrCol {
             bytes: String::new(),
             ends: vec![0],
@@ -74,7 +77,9 @@ impl StrCol {
             let id = match v {
                 Some(s) if !is_blank(s) => {
                     let next = col.ends.len() as u32;
-                    let id = *map.entry(s).or_insert(next);
+                    let id = *map
+                        .entry(xxhash_rust::xxh3::xxh3_128(s.as_bytes()))
+                        .or_insert(next);
                     if id == next {
                         col.push_value(s);
                     }
@@ -306,6 +311,27 @@ pub(crate) fn row_major(columns: &[&[u32]], n_rows: usize) -> Vec<u32> {
             }
         });
     out
+}
+
+/// Hasher for keys that are already well-mixed hashes: their low 64 bits.
+#[derive(Default)]
+struct PreHashed(u64);
+
+impl std::hash::Hasher for PreHashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `u128` keys are hashed with it; anything else still works.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u128(&mut self, v: u128) {
+        self.0 = v as u64;
+    }
 }
 
 /// Empty or only whitespace: such a value is missing.
