@@ -489,7 +489,8 @@ impl Compiled {
                     return lvl;
                 }
                 lvl += 1;
-                let sim = split.similarity(ka, kb);
+                let lowest = tokens.iter().copied().fold(1.0, f64::min);
+                let sim = split.similarity_min(ka, kb, lowest);
                 for &th in tokens {
                     if sim >= th {
                         return lvl;

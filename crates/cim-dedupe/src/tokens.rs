@@ -71,11 +71,43 @@ impl TokenTable {
     }
 
     /// [`crate::soft_token_similarity`] of two value ids of the column.
+    #[cfg(test)]
     pub(crate) fn similarity(&self, a: u32, b: u32) -> f64 {
+        self.similarity_min(a, b, 0.0)
+    }
+
+    /// [`crate::soft_token_similarity`] of two value ids when it can reach
+    /// `min`, otherwise 0. A token whose every counterpart is a different
+    /// number or shares no character scores 0, so when too few tokens can
+    /// score at all (typical of two random addresses: different house
+    /// numbers, different street names) no Jaro-Winkler is computed.
+    pub(crate) fn similarity_min(&self, a: u32, b: u32, min: f64) -> f64 {
         let (ta, tb) = (self.of(a), self.of(b));
         let (na, nb) = (ta.len(), tb.len());
         if na == 0 || nb == 0 {
             return 0.0;
+        }
+        if min > 0.0 {
+            let can_score = |x: &Token, y: &Token| {
+                x.id == y.id || !(x.digit || y.digit || x.mask & y.mask == 0)
+            };
+            let mut col_can = 0u32; // bit j: token j of b can score
+            let mut row_can = 0usize;
+            for x in ta {
+                let mut any = false;
+                for (j, y) in tb.iter().enumerate() {
+                    if can_score(x, y) {
+                        any = true;
+                        col_can |= 1 << j;
+                    }
+                }
+                row_can += usize::from(any);
+            }
+            // Each token scores at most 1.
+            let bound = (row_can + col_can.count_ones() as usize) as f64 / (na + nb) as f64;
+            if bound < min {
+                return 0.0;
+            }
         }
         let mut row_best = [0f64; MAX_TOKENS];
         let mut col_best = [0f64; MAX_TOKENS];
@@ -126,6 +158,10 @@ mod tests {
             "a-very-long-single-token-well-over-sixty-four-bytes-of-text-for-strsim-path",
             "a-very-long-single-token-well-over-sixty-four-bytes-of-text-for-strsim-path!",
             "qqq zzz",
+            "7 church lane",
+            "7 church ln",
+            "45 high street",
+            "12 high street",
         ];
         let col = StrCol::from_parts(&[], std::iter::once("").chain(values));
         let table = TokenTable::new(&col);
@@ -134,6 +170,15 @@ mod tests {
                 let want = soft_token_similarity(a, b);
                 let got = table.similarity(i as u32 + 1, j as u32 + 1);
                 assert_eq!(want.to_bits(), got.to_bits(), "{a:?} vs {b:?}");
+                // With a floor: exact when reachable, else below the floor.
+                for min in [0.5, 0.7, 0.9] {
+                    let got = table.similarity_min(i as u32 + 1, j as u32 + 1, min);
+                    if want >= min {
+                        assert_eq!(want.to_bits(), got.to_bits(), "{a:?} vs {b:?} at {min}");
+                    } else {
+                        assert!(got < min, "{a:?} vs {b:?} at {min}: {got}");
+                    }
+                }
             }
         }
         // The empty value (id 0) has no tokens.
