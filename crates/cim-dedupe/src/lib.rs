@@ -206,12 +206,11 @@ pub fn dedupe(
     let scorer = pipeline::Scorer::new(&prep.table, &prep.comps, &model, opts, det);
     let nc = prep.comps.len();
     let pairs = &prep.cands.pairs;
-    struct Scored {
-        weight: f64,
-        prob: f64,
-        det: Option<u8>,
-    }
-    let scored: Vec<Scored> = pairs
+    // Per pair only the probability and the deterministic rule (9 bytes,
+    // not 24: there are millions of pairs); the weight of a kept pair is
+    // computed again below, by the same function from the same inputs.
+    const NOT_DET: u8 = u8::MAX;
+    let (prob, det): (Vec<f64>, Vec<u8>) = pairs
         .par_iter()
         .enumerate()
         .map_init(
@@ -219,18 +218,14 @@ pub fn dedupe(
             |w, (i, &(a, b))| {
                 let lv = &prep.levels[i * nc..(i + 1) * nc];
                 let weight = scorer.weigh(lv, a as usize, b as usize, w);
-                let det = scorer
-                    .deterministic(a as usize, b as usize)
-                    .map(|d| d as u8);
-                let prob = if det.is_some() {
-                    1.0
-                } else {
-                    model::probability(weight)
-                };
-                Scored { weight, prob, det }
+                match scorer.deterministic(a as usize, b as usize) {
+                    Some(d) => (1.0, d as u8),
+                    None => (model::probability(weight), NOT_DET),
+                }
             },
         )
-        .collect();
+        .unzip();
+    let is_det = |i: usize| det[i] != NOT_DET;
     let score_ms = t_score.elapsed().as_millis() as u64;
 
     // Cluster.
@@ -238,13 +233,13 @@ pub fn dedupe(
     let edge_floor = opts.pairs_floor.min(opts.match_threshold);
     let edges: Vec<cluster::Edge> = pairs
         .iter()
-        .zip(&scored)
-        .filter(|(_, s)| s.prob >= edge_floor || s.det.is_some())
-        .map(|(&(a, b), s)| cluster::Edge {
+        .enumerate()
+        .filter(|&(i, _)| prob[i] >= edge_floor || is_det(i))
+        .map(|(i, &(a, b))| cluster::Edge {
             a,
             b,
-            p: s.prob,
-            deterministic: s.det.is_some(),
+            p: prob[i],
+            deterministic: is_det(i),
         })
         .collect();
     let even = opts.clustering.link_score == LinkScore::Evidence;
@@ -269,7 +264,7 @@ pub fn dedupe(
 
     // Pairs kept for audit, sorted.
     let mut keep: Vec<usize> = (0..pairs.len())
-        .filter(|&i| scored[i].prob >= opts.pairs_floor || scored[i].det.is_some())
+        .filter(|&i| prob[i] >= opts.pairs_floor || is_det(i))
         .collect();
     keep.sort_unstable_by_key(|&i| pairs[i]);
     let mut out = ScoredPairs {
@@ -281,15 +276,15 @@ pub fn dedupe(
     for &i in &keep {
         let (a, b) = pairs[i];
         let lv = &prep.levels[i * nc..(i + 1) * nc];
-        scorer.weigh(lv, a as usize, b as usize, &mut w);
+        let weight = scorer.weigh(lv, a as usize, b as usize, &mut w);
         out.left.push(a);
         out.right.push(b);
         out.levels.extend_from_slice(lv);
         out.weights.extend_from_slice(&w);
-        out.match_weight.push(scored[i].weight);
-        out.match_probability.push(scored[i].prob);
+        out.match_weight.push(weight);
+        out.match_probability.push(prob[i]);
         out.blocking_rule.push(prep.cands.rule[i]);
-        out.deterministic_rule.push(scored[i].det);
+        out.deterministic_rule.push(is_det(i).then_some(det[i]));
     }
 
     // Report.
@@ -338,12 +333,9 @@ pub fn dedupe(
         comparisons: out.comparisons.clone(),
         candidate_pairs_counted: prep.blocks.iter().map(|b| b.candidate_pairs).sum(),
         pairs_compared: pairs.len() as u64,
-        pairs_above_threshold: scored
-            .iter()
-            .filter(|s| s.prob >= opts.match_threshold)
-            .count() as u64,
+        pairs_above_threshold: prob.iter().filter(|&&p| p >= opts.match_threshold).count() as u64,
         pairs_kept: out.len() as u64,
-        deterministic_matches: scored.iter().filter(|s| s.det.is_some()).count() as u64,
+        deterministic_matches: det.iter().filter(|&&d| d != NOT_DET).count() as u64,
         match_threshold: opts.match_threshold,
         clusters: clusters.n_clusters as u64,
         multi_record_clusters: sizes.iter().filter(|&&s| s > 1).count() as u64,
