@@ -7,6 +7,7 @@ use phonenumber::{ParseError, country};
 use crate::reason;
 use crate::text::{clean, is_placeholder};
 
+mod fast;
 mod valid;
 
 /// A normalised phone number.
@@ -202,6 +203,16 @@ fn parse_canonical(region: Option<country::Id>, canonical: &str) -> Parsed {
 const CRATE_REGEX_CACHE: usize = 1024;
 
 fn parse_uncached(region: Option<country::Id>, canonical: &str) -> Parsed {
+    if let Some(parsed) = fast::parse(region, canonical) {
+        return parsed;
+    }
+    crate_parse(region, canonical)
+}
+
+/// Parsing and validating with the crate's parser (behind its locked regex
+/// cache): what [`fast::parse`] must agree with, and the path for what it
+/// does not follow.
+fn crate_parse(region: Option<country::Id>, canonical: &str) -> Parsed {
     static GROW_CACHE: std::sync::Once = std::sync::Once::new();
     GROW_CACHE.call_once(|| {
         let cache = phonenumber::metadata::DATABASE.cache();
