@@ -7,6 +7,7 @@ use phonenumber::{ParseError, country};
 use crate::reason;
 use crate::text::{clean, is_placeholder};
 
+mod fast;
 mod valid;
 
 /// A normalised phone number.
@@ -119,10 +120,10 @@ static REGION_IDS: std::sync::LazyLock<[Option<country::Id>; 26 * 26]> =
 /// digits) in a region gives: its E.164 form or a reason code.
 type Parsed = Result<String, &'static str>;
 
-/// Process-wide memo shared by every batch and thread: parsing still goes
-/// through the `phonenumber` crate's regexes behind its global mutex (see
-/// [`valid`]), and the same customer's number recurs across batches and
-/// sources. The memo only ever holds what the crate itself returned, so
+/// Process-wide memo shared by every batch and thread, for the numbers
+/// [`fast::parse`] leaves to the crate: the crate's parser runs its regexes
+/// behind one global mutex (see [`valid`]), and the same customer's number
+/// recurs across batches and sources. The memo only ever holds what the crate itself returned, so
 /// results are identical with or without it; it stops growing at
 /// [`MEMO_CAP`](memo::MEMO_CAP) entries.
 mod memo {
@@ -180,6 +181,13 @@ mod memo {
 }
 
 fn parse_canonical(region: Option<country::Id>, canonical: &str) -> Parsed {
+    // Most numbers take the fast path, which costs less than a memo lookup
+    // does once the memo holds hundreds of thousands of numbers (cache
+    // misses, a key and a value allocated per number, memory that grows
+    // to the cap); only the crate's path is memoised.
+    if let Some(parsed) = fast::parse(region, canonical) {
+        return parsed;
+    }
     // Key: the region's two letters (or "-") then the canonical input,
     // which starts with a digit or "+": no two (region, input) pairs share
     // a key.
@@ -190,7 +198,7 @@ fn parse_canonical(region: Option<country::Id>, canonical: &str) -> Parsed {
     }
     key.push(':');
     key.push_str(canonical);
-    memo::PARSED.get_or(&key, || parse_uncached(region, canonical))
+    memo::PARSED.get_or(&key, || crate_parse(region, canonical))
 }
 
 /// Patterns the crate's shared regex cache may hold (it ships with 100).
@@ -201,7 +209,19 @@ fn parse_canonical(region: Option<country::Id>, canonical: &str) -> Parsed {
 /// are a few MiB.
 const CRATE_REGEX_CACHE: usize = 1024;
 
+/// [`parse_canonical`] without the memo.
+#[cfg(test)]
 fn parse_uncached(region: Option<country::Id>, canonical: &str) -> Parsed {
+    if let Some(parsed) = fast::parse(region, canonical) {
+        return parsed;
+    }
+    crate_parse(region, canonical)
+}
+
+/// Parsing and validating with the crate's parser (behind its locked regex
+/// cache): what [`fast::parse`] must agree with, and the path for what it
+/// does not follow.
+fn crate_parse(region: Option<country::Id>, canonical: &str) -> Parsed {
     static GROW_CACHE: std::sync::Once = std::sync::Once::new();
     GROW_CACHE.call_once(|| {
         let cache = phonenumber::metadata::DATABASE.cache();

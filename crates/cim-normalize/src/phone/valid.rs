@@ -29,9 +29,9 @@ use regex::{Regex, RegexBuilder};
 /// A descriptor's national-number pattern anchored at the start (the
 /// crate's `Descriptor::is_match` accepts a match that starts at 0, which
 /// exists exactly when the anchored pattern matches) and its lengths.
-struct Desc {
+pub(super) struct Desc {
     re: Regex,
-    possible_length: Vec<u16>,
+    pub(super) possible_length: Vec<u16>,
 }
 
 impl Desc {
@@ -43,7 +43,7 @@ impl Desc {
     }
 
     /// `Descriptor::is_match`.
-    fn is_match(&self, value: &str) -> bool {
+    pub(super) fn is_match(&self, value: &str) -> bool {
         if !self.possible_length.is_empty() && !self.possible_length.contains(&(value.len() as u16))
         {
             return false;
@@ -53,15 +53,31 @@ impl Desc {
 }
 
 /// One region's compiled patterns.
-struct Region {
+pub(super) struct Region {
     /// `leading_digits`, anchored.
     leading_digits: Option<Regex>,
-    general: Desc,
+    pub(super) general: Desc,
     /// Every type descriptor `validator::number_type` tries after the
     /// general one (premium rate, toll free, shared cost, VoIP, personal,
     /// pager, UAN, voicemail, fixed line, mobile): a number is valid when
     /// the general descriptor and any of these match.
     types: Vec<Desc>,
+    /// What parsing reads (see `super::fast`).
+    pub(super) parsing: Parsing,
+}
+
+/// The metadata the crate's parser reads, with its patterns compiled as the
+/// crate compiles them and *not* anchored: the parser uses `find` and then
+/// checks the start, and where a match ends matters (the prefix it strips).
+pub(super) struct Parsing {
+    pub(super) country_code: u16,
+    /// `international_prefix` (IDD).
+    pub(super) idd: Option<Regex>,
+    pub(super) national_prefix: Option<String>,
+    pub(super) national_prefix_for_parsing: Option<Regex>,
+    pub(super) transform_rule: Option<String>,
+    /// The general descriptor's possible local lengths (`validator::length`).
+    pub(super) general_local_length: Vec<u16>,
 }
 
 impl Region {
@@ -87,6 +103,16 @@ impl Region {
             leading_digits: meta.leading_digits().map(|r| anchored(r.as_str())),
             general: Desc::new(d.general()),
             types,
+            parsing: Parsing {
+                country_code: meta.country_code(),
+                idd: meta.international_prefix().map(|r| compiled(r.as_str())),
+                national_prefix: meta.national_prefix().map(str::to_owned),
+                national_prefix_for_parsing: meta
+                    .national_prefix_for_parsing()
+                    .map(|r| compiled(r.as_str())),
+                transform_rule: meta.national_prefix_transform_rule().map(str::to_owned),
+                general_local_length: d.general().possible_local_length().to_vec(),
+            },
         }
     }
 
@@ -108,27 +134,36 @@ fn anchored(source: &str) -> Regex {
         .expect("phonenumber metadata pattern compiles")
 }
 
-thread_local! {
-    /// Compiled regions of this thread, by (calling code, region id): ids
-    /// alone are ambiguous for non-geographic entities (all `001`).
-    static REGIONS: RefCell<HashMap<(u16, String), Rc<Region>>> = RefCell::new(HashMap::new());
+/// Compiles a metadata pattern exactly as the crate does
+/// (`CachedRegexBuilder::new(..).ignore_whitespace(true)`).
+fn compiled(source: &str) -> Regex {
+    RegexBuilder::new(source)
+        .ignore_whitespace(true)
+        .build()
+        .expect("phonenumber metadata pattern compiles")
 }
 
-fn region(meta: &Metadata) -> Rc<Region> {
+thread_local! {
+    /// Compiled regions of this thread, by the address of their metadata in
+    /// the crate's static `DATABASE` (one entry per region, never moved):
+    /// ids alone are ambiguous for non-geographic entities (all `001`), and
+    /// an address needs no allocation to look up.
+    static REGIONS: RefCell<HashMap<usize, Rc<Region>>> = RefCell::new(HashMap::new());
+}
+
+pub(super) fn region(meta: &Metadata) -> Rc<Region> {
+    let key = std::ptr::from_ref(meta) as usize;
     REGIONS.with(|cell| {
         let mut map = cell.borrow_mut();
-        if let Some(r) = map.get(&(meta.country_code(), meta.id().to_owned())) {
-            return r.clone();
-        }
-        let r = Rc::new(Region::new(meta));
-        map.insert((meta.country_code(), meta.id().to_owned()), r.clone());
-        r
+        map.entry(key)
+            .or_insert_with(|| Rc::new(Region::new(meta)))
+            .clone()
     })
 }
 
 /// The metadata `validator::source_for` picks for a number, with its
 /// compiled patterns.
-fn source_for(code: u16, national: &str) -> Option<Rc<Region>> {
+pub(super) fn source_for(code: u16, national: &str) -> Option<Rc<Region>> {
     let regions = DATABASE.region(&code)?;
     if regions.len() == 1 {
         let meta = if regions[0] == "001" {

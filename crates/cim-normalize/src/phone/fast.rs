@@ -1,0 +1,244 @@
+//! The `phonenumber` crate's `parse` for cim's canonical input (`+` and
+//! ASCII digits, or ASCII digits), without the crate's locked regex cache.
+//!
+//! `phonenumber::parse` runs every metadata pattern through one process-wide
+//! LRU of compiled regexes behind a `Mutex` (see [`super::valid`]), which
+//! serialises threads and, with a few dozen regions in play, recompiles
+//! patterns it has evicted. This module follows the crate's own steps
+//! (`parser::parse_with`, `helper::country_code`,
+//! `helper::international_prefix`, `helper::national_number`,
+//! `validator::length`) line by line over the same metadata, with the
+//! patterns compiled once per thread by [`super::valid`] with the crate's
+//! options and used the same way (`find`, then a check that the match
+//! starts at 0). Its quirks are kept on purpose: the answer must be the
+//! crate's, not libphonenumber's.
+//!
+//! Anything outside the shapes it follows returns `None` and goes to the
+//! crate. Tests compare it with the crate on a table, on every region's
+//! example numbers written several ways, and on random digits.
+
+use std::borrow::Cow;
+use std::rc::Rc;
+use std::sync::LazyLock;
+
+use phonenumber::country;
+use phonenumber::metadata::DATABASE;
+
+use super::valid::{self, Region};
+use super::{Parsed, reason};
+
+/// `MIN_LENGTH_FOR_NSN` and `MAX_LENGTH_FOR_NSN` of the crate.
+const MIN_NSN: usize = 2;
+const MAX_NSN: usize = 17;
+
+/// Whether `DATABASE.by_code(code)` is `Some`, for every code below 1000
+/// (calling codes have at most three digits). `by_code` allocates a `Vec`.
+static KNOWN_CODES: LazyLock<Vec<bool>> = LazyLock::new(|| {
+    (0..1000u16)
+        .map(|c| DATABASE.by_code(&c).is_some())
+        .collect()
+});
+
+/// `validator::length(meta, number, Type::Unknown)`, reduced to what the
+/// parser asks of it.
+#[derive(Debug, PartialEq, Eq)]
+enum Length {
+    Possible,
+    TooShort,
+    Other,
+}
+
+fn length(r: &Region, len: usize) -> Length {
+    // The crate reads the general descriptor's lengths (its `possible`
+    // fallback picks them in both branches) and its first and last entry.
+    let possible = &r.general.possible_length;
+    let Some((&min, &max)) = possible.first().zip(possible.last()) else {
+        return Length::Other;
+    };
+    let len = len as u16;
+    if r.parsing.general_local_length.contains(&len) || len == min {
+        Length::Possible
+    } else if len < min {
+        Length::TooShort
+    } else if len > max {
+        Length::Other
+    } else if possible.contains(&len) {
+        Length::Possible
+    } else {
+        Length::Other
+    }
+}
+
+/// `helper::national_number`: strips the national prefix (and carrier
+/// code) the region's patterns find, or applies its transform rule. `None`
+/// where the crate would panic (a transform without a first group).
+fn national_number<'a>(r: &Region, national: &'a str) -> Option<Cow<'a, str>> {
+    let p = &r.parsing;
+    let Some(parsing) = &p.national_prefix_for_parsing else {
+        if let Some(prefix) = &p.national_prefix
+            && let Some(rest) = national.strip_prefix(prefix.as_str())
+        {
+            return Some(Cow::Borrowed(rest));
+        }
+        return Some(Cow::Borrowed(national));
+    };
+    let Some(m) = parsing.find(national) else {
+        return Some(Cow::Borrowed(national));
+    };
+    if m.start() != 0 {
+        return Some(Cow::Borrowed(national));
+    }
+    let end = m.end();
+    let viable = r.general.is_match(national);
+    let caps = parsing.captures(national)?;
+    let first = caps.get(1).is_some();
+    let last = caps.get(caps.len() - 1).is_some();
+    match &p.transform_rule {
+        Some(rule) if last => {
+            let transformed = parsing.replace(national, rule.as_str());
+            if viable && !r.general.is_match(&transformed) {
+                return Some(Cow::Borrowed(national));
+            }
+            if !first {
+                return None;
+            }
+            Some(Cow::Owned(transformed.into_owned()))
+        }
+        // The crate re-checks the general pattern against the number it
+        // already checked (`national[start..]` with `start == 0`), so the
+        // prefix is always stripped here.
+        _ => Some(Cow::Borrowed(&national[end..])),
+    }
+}
+
+/// Where the region's IDD pattern matches at the start of `s`, its end.
+fn idd_end(r: Option<&Region>, s: &str) -> Option<usize> {
+    let m = r?.parsing.idd.as_ref()?.find(s)?;
+    (m.start() == 0).then_some(m.end())
+}
+
+/// Parses and validates `canonical` in `region` as `super::parse_uncached`
+/// does with the crate, or `None` when this path does not follow the input
+/// (it then goes to the crate).
+pub(super) fn parse(region: Option<country::Id>, canonical: &str) -> Option<Parsed> {
+    let (plus, digits) = match canonical.strip_prefix('+') {
+        Some(d) => (true, d),
+        None => (false, canonical),
+    };
+    // Fewer than three digits: the crate's viability check decides.
+    if digits.len() < 3 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let home: Option<Rc<Region>> = match region {
+        // A region without metadata: the crate unwraps it in places.
+        Some(id) => Some(valid::region(DATABASE.by_id(id.as_ref())?)),
+        None => None,
+    };
+
+    // `international_prefix`: after a `+` the IDD is stripped only when
+    // it is there; without one it makes the number international.
+    let mut national = digits;
+    let mut international = plus;
+    if let Some(end) = idd_end(home.as_deref(), national)
+        && !national[end..].starts_with('0')
+    {
+        international = true;
+        national = &national[end..];
+    }
+
+    // `country_code`.
+    let code: u16;
+    if international {
+        if national.len() <= MIN_NSN {
+            return Some(Err(reason::TOO_SHORT));
+        }
+        if national.starts_with('0') {
+            return Some(Err(reason::INVALID_COUNTRY_CODE));
+        }
+        let found = (1..=3).find_map(|len| {
+            let c: u16 = national[..len].parse().ok()?;
+            KNOWN_CODES[usize::from(c)].then_some((len, c))
+        });
+        let Some((len, c)) = found else {
+            return Some(Err(reason::INVALID_COUNTRY_CODE));
+        };
+        national = &national[len..];
+        code = c;
+    } else {
+        let Some(r) = home.as_deref() else {
+            return Some(Err(reason::INVALID_COUNTRY_CODE));
+        };
+        code = r.parsing.country_code;
+        let mut buf = [0u8; 5];
+        let code_text = fmt_u16(&mut buf, code);
+        if let Some(rest) = national.strip_prefix(code_text)
+            && (!r.general.is_match(national) || length(r, national.len()) != Length::Possible)
+        {
+            national = rest;
+        }
+    }
+
+    // The metadata that strips the national prefix: the given region's,
+    // else the one the number belongs to.
+    let meta: Option<Rc<Region>> = match home {
+        Some(r) => Some(r),
+        None => valid::source_for(code, national.trim_start_matches('0')),
+    };
+    let mut owned: Option<String> = None;
+    if let Some(r) = meta.as_deref() {
+        let potential = national_number(r, national)?;
+        let mut potential: &str = &potential;
+        // The crate strips the plain national prefix once more.
+        if let Some(prefix) = &r.parsing.national_prefix
+            && let Some(rest) = potential.strip_prefix(prefix.as_str())
+        {
+            potential = rest;
+        }
+        if length(r, potential.len()) != Length::TooShort {
+            owned = Some(potential.to_owned());
+        }
+    }
+    let national: &str = owned.as_deref().unwrap_or(national);
+
+    if national.len() < MIN_NSN {
+        return Some(Err(reason::TOO_SHORT));
+    }
+    if national.len() > MAX_NSN {
+        return Some(Err(reason::TOO_LONG));
+    }
+    // `NationalNumber::from_str`: leading zeros counted, the rest a u64
+    // below 2^56; its `Display` gives back the same digits.
+    if !national.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let rest = national.trim_start_matches('0');
+    if rest.is_empty() {
+        return Some(Err(reason::INVALID_NUMBER));
+    }
+    let value: u64 = rest.parse().ok()?;
+    if value >= 1 << 56 {
+        return Some(Err(reason::TOO_LONG));
+    }
+    Some(if valid::is_valid(code, national) {
+        Ok(format!("+{code}{national}"))
+    } else {
+        Err(reason::INVALID_NUMBER)
+    })
+}
+
+/// `code.to_string()` on the stack.
+fn fmt_u16(buf: &mut [u8; 5], mut code: u16) -> &str {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (code % 10) as u8;
+        code /= 10;
+        if code == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buf[i..]).unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests;
