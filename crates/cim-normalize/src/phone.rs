@@ -218,6 +218,22 @@ fn parse_uncached(region: Option<country::Id>, canonical: &str) -> Parsed {
     crate_parse(region, canonical)
 }
 
+/// The crate's own path end to end, for tests: parse, `is_valid` (locked
+/// regex cache) and its E.164 formatter, mapped to reason codes as
+/// `parse_uncached` does.
+#[cfg(test)]
+fn crate_reference(region: Option<country::Id>, canonical: &str) -> Parsed {
+    use phonenumber::Mode;
+    match phonenumber::parse(region, canonical) {
+        Ok(n) if n.is_valid() => Ok(n.format().mode(Mode::E164).to_string()),
+        Ok(_) => Err(reason::INVALID_NUMBER),
+        Err(ParseError::InvalidCountryCode) => Err(reason::INVALID_COUNTRY_CODE),
+        Err(ParseError::TooShortAfterIdd | ParseError::TooShortNsn) => Err(reason::TOO_SHORT),
+        Err(ParseError::TooLong) => Err(reason::TOO_LONG),
+        Err(_) => Err(reason::INVALID_NUMBER),
+    }
+}
+
 /// Parsing and validating with the crate's parser (behind its locked regex
 /// cache): what [`fast::parse`] must agree with, and the path for what it
 /// does not follow.

@@ -1,20 +1,6 @@
-use super::super::{crate_parse, phone, phone_with};
+use super::super::{crate_parse, crate_reference as slow, phone, phone_with};
 use super::*;
-use phonenumber::{Mode, ParseError};
 use proptest::prelude::*;
-
-/// The crate's own path end to end: parse, `is_valid` (locked regex
-/// cache) and its E.164 formatter, mapped to reason codes.
-fn slow(region: Option<country::Id>, canonical: &str) -> Parsed {
-    match phonenumber::parse(region, canonical) {
-        Ok(n) if n.is_valid() => Ok(n.format().mode(Mode::E164).to_string()),
-        Ok(_) => Err(reason::INVALID_NUMBER),
-        Err(ParseError::InvalidCountryCode) => Err(reason::INVALID_COUNTRY_CODE),
-        Err(ParseError::TooShortAfterIdd | ParseError::TooShortNsn) => Err(reason::TOO_SHORT),
-        Err(ParseError::TooLong) => Err(reason::TOO_LONG),
-        Err(_) => Err(reason::INVALID_NUMBER),
-    }
-}
 
 /// Checks one input: the fast path, when it answers, gives the crate's
 /// answer (both the full crate path and cim's crate-parse path). Returns

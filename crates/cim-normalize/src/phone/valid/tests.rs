@@ -1,20 +1,7 @@
-use super::super::{Parsed, phone, phone_with, reason};
+use super::super::{crate_reference as slow, phone, phone_with};
 use super::*;
-use phonenumber::{Mode, ParseError, country};
+use phonenumber::country;
 use proptest::prelude::*;
-
-/// The crate's own path: parse, `is_valid` (locked regex cache) and its
-/// E.164 formatter, mapped to reason codes as `parse_uncached` does.
-fn slow(region: Option<country::Id>, canonical: &str) -> Parsed {
-    match phonenumber::parse(region, canonical) {
-        Ok(n) if n.is_valid() => Ok(n.format().mode(Mode::E164).to_string()),
-        Ok(_) => Err(reason::INVALID_NUMBER),
-        Err(ParseError::InvalidCountryCode) => Err(reason::INVALID_COUNTRY_CODE),
-        Err(ParseError::TooShortAfterIdd | ParseError::TooShortNsn) => Err(reason::TOO_SHORT),
-        Err(ParseError::TooLong) => Err(reason::TOO_LONG),
-        Err(_) => Err(reason::INVALID_NUMBER),
-    }
-}
 
 /// Fast and slow validity of one parsed number, or `None` when the crate
 /// does not parse it.
