@@ -957,26 +957,34 @@ pub fn soft_token_similarity(a: &str, b: &str) -> f64 {
     if na == 0 || nb == 0 {
         return 0.0;
     }
-    let (ta, tb) = (&ta[..na], &tb[..nb]);
-    // Best match of each token on either side, summed in token order.
+    best_match_mean(&ta[..na], &tb[..nb], |&(x, x_digit), &(y, y_digit)| {
+        if x == y {
+            1.0
+        } else if x_digit || y_digit {
+            0.0
+        } else {
+            jaro_winkler(x, y)
+        }
+    })
+}
+
+/// Monge-Elkan both ways over non-empty token lists of at most
+/// [`MAX_TOKENS`]: each token's best `sim` to a token of the other side,
+/// summed in token order (so every caller gets the same bits), over the
+/// number of tokens.
+pub(crate) fn best_match_mean<T>(ta: &[T], tb: &[T], sim: impl Fn(&T, &T) -> f64) -> f64 {
     let mut row_best = [0f64; MAX_TOKENS];
     let mut col_best = [0f64; MAX_TOKENS];
-    for (i, &(x, x_digit)) in ta.iter().enumerate() {
-        for (j, &(y, y_digit)) in tb.iter().enumerate() {
-            let sim = if x == y {
-                1.0
-            } else if x_digit || y_digit {
-                0.0
-            } else {
-                jaro_winkler(x, y)
-            };
+    for (i, x) in ta.iter().enumerate() {
+        for (j, y) in tb.iter().enumerate() {
+            let sim = sim(x, y);
             row_best[i] = row_best[i].max(sim);
             col_best[j] = col_best[j].max(sim);
         }
     }
-    let row: f64 = row_best[..na].iter().sum();
-    let col: f64 = col_best[..nb].iter().sum();
-    (row + col) / (na + nb) as f64
+    let row: f64 = row_best[..ta.len()].iter().sum();
+    let col: f64 = col_best[..tb.len()].iter().sum();
+    (row + col) / (ta.len() + tb.len()) as f64
 }
 
 /// Parses `YYYY-MM-DD` (also `YYYYMMDD`).

@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 
-use crate::compare::{MAX_TOKENS, jaro_winkler, split_tokens};
+use crate::compare::{best_match_mean, jaro_winkler, split_tokens};
 use crate::table::StrCol;
 
 #[derive(Debug, Clone, Copy)]
@@ -87,16 +87,17 @@ impl TokenTable {
         if na == 0 || nb == 0 {
             return 0.0;
         }
+        // Tokens that score 0 without Jaro-Winkler: different, and a number
+        // or without a common character.
+        let zero =
+            |x: &Token, y: &Token| x.id != y.id && (x.digit || y.digit || x.mask & y.mask == 0);
         if min > 0.0 {
-            let can_score = |x: &Token, y: &Token| {
-                x.id == y.id || !(x.digit || y.digit || x.mask & y.mask == 0)
-            };
             let mut col_can = 0u32; // bit j: token j of b can score
             let mut row_can = 0usize;
             for x in ta {
                 let mut any = false;
                 for (j, y) in tb.iter().enumerate() {
-                    if can_score(x, y) {
+                    if !zero(x, y) {
                         any = true;
                         col_can |= 1 << j;
                     }
@@ -109,24 +110,15 @@ impl TokenTable {
                 return 0.0;
             }
         }
-        let mut row_best = [0f64; MAX_TOKENS];
-        let mut col_best = [0f64; MAX_TOKENS];
-        for (i, x) in ta.iter().enumerate() {
-            for (j, y) in tb.iter().enumerate() {
-                let sim = if x.id == y.id {
-                    1.0
-                } else if x.digit || y.digit || x.mask & y.mask == 0 {
-                    0.0
-                } else {
-                    jaro_winkler(self.text.value(x.id), self.text.value(y.id))
-                };
-                row_best[i] = row_best[i].max(sim);
-                col_best[j] = col_best[j].max(sim);
+        best_match_mean(ta, tb, |x, y| {
+            if x.id == y.id {
+                1.0
+            } else if zero(x, y) {
+                0.0
+            } else {
+                jaro_winkler(self.text.value(x.id), self.text.value(y.id))
             }
-        }
-        let row: f64 = row_best[..na].iter().sum();
-        let col: f64 = col_best[..nb].iter().sum();
-        (row + col) / (na + nb) as f64
+        })
     }
 }
 
