@@ -123,9 +123,9 @@ type Parsed = Result<String, &'static str>;
 /// Process-wide memo shared by every batch and thread, for the numbers
 /// [`fast::parse`] leaves to the crate: the crate's parser runs its regexes
 /// behind one global mutex (see [`valid`]), and the same customer's number
-/// recurs across batches and sources. The memo only ever holds what the crate itself returned, so
-/// results are identical with or without it; it stops growing at
-/// [`MEMO_CAP`](memo::MEMO_CAP) entries.
+/// recurs across batches and sources. The memo only ever holds what the
+/// crate itself returned, so results are identical with or without it; it
+/// stops growing at [`MEMO_CAP`](memo::MEMO_CAP) entries.
 mod memo {
     use std::hash::{BuildHasher, BuildHasherDefault};
     use std::sync::{LazyLock, Mutex};

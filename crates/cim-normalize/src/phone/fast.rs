@@ -117,7 +117,7 @@ fn idd_end(r: Option<&Region>, s: &str) -> Option<usize> {
     (m.start() == 0).then_some(m.end())
 }
 
-/// Parses and validates `canonical` in `region` as `super::parse_uncached`
+/// Parses and validates `canonical` in `region` as `super::crate_parse`
 /// does with the crate, or `None` when this path does not follow the input
 /// (it then goes to the crate).
 pub(super) fn parse(region: Option<country::Id>, canonical: &str) -> Option<Parsed> {

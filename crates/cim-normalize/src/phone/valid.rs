@@ -126,12 +126,7 @@ impl Region {
 /// other options at their defaults), anchored at the start. The newline
 /// ends a possible `#` comment of the verbose syntax before the group closes.
 fn anchored(source: &str) -> Regex {
-    RegexBuilder::new(&format!("^(?:{source}\n)"))
-        .ignore_whitespace(true)
-        .build()
-        // The crate compiled the same source when it loaded its metadata;
-        // an invalid pattern would be a broken crate build.
-        .expect("phonenumber metadata pattern compiles")
+    compiled(&format!("^(?:{source}\n)"))
 }
 
 /// Compiles a metadata pattern exactly as the crate does
@@ -140,6 +135,8 @@ fn compiled(source: &str) -> Regex {
     RegexBuilder::new(source)
         .ignore_whitespace(true)
         .build()
+        // The crate compiled the same source when it loaded its metadata;
+        // an invalid pattern would be a broken crate build.
         .expect("phonenumber metadata pattern compiles")
 }
 
