@@ -11,8 +11,6 @@
 //! computed. Results are identical to [`crate::soft_token_similarity`],
 //! summed in the same order.
 
-use std::collections::HashMap;
-
 use crate::compare::{best_match_mean, jaro_winkler, split_tokens};
 use crate::table::StrCol;
 
@@ -40,24 +38,24 @@ pub(crate) struct TokenTable {
 impl TokenTable {
     pub(crate) fn new(values: &StrCol) -> Self {
         let mut starts = Vec::with_capacity(values.values().len() + 1);
-        let mut tokens = Vec::new();
-        let mut ids: HashMap<&str, u32, xxhash_rust::xxh3::Xxh3DefaultBuilder> = HashMap::default();
-        let mut texts: Vec<&str> = vec![""];
+        let mut words: Vec<(&str, bool)> = Vec::new();
         starts.push(0);
         for v in values.values() {
             let (split, n) = split_tokens(v);
-            for &(w, digit) in &split[..n] {
-                let next = texts.len() as u32;
-                let id = *ids.entry(w).or_insert(next);
-                if id == next {
-                    texts.push(w);
-                }
-                let mask = w.chars().fold(0u64, |m, c| m | 1 << (c as u32 % 64));
-                tokens.push(Token { id, digit, mask });
-            }
-            starts.push(tokens.len() as u32);
+            words.extend_from_slice(&split[..n]);
+            starts.push(words.len() as u32);
         }
-        let text = StrCol::from_parts(&[], texts.iter().copied());
+        // Interned like any column: equal ids, equal text.
+        let (ids, text) = StrCol::from_values(words.iter().map(|&(w, _)| Some(w)), words.len());
+        let tokens = words
+            .iter()
+            .zip(ids)
+            .map(|(&(w, digit), id)| Token {
+                id,
+                digit,
+                mask: w.chars().fold(0u64, |m, c| m | 1 << (c as u32 % 64)),
+            })
+            .collect();
         Self {
             starts,
             tokens,
