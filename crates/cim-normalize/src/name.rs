@@ -460,16 +460,19 @@ pub fn person_name(
     let mut family_f = name_field(present(family, true));
     let full_valid = full_f.status == FieldStatus::Valid;
 
-    // Fill missing parts from a valid full name.
+    // Fill missing parts from a valid full name. A part passes the same
+    // placeholder test as a separate column would ("ୟ無" splits off "無",
+    // "none"), so a part reads back the same whichever way it came in.
     if full_valid && let Some(p) = &split {
+        let part = |s: &Option<String>| present(s.as_deref(), true);
         if given_f.status == FieldStatus::Missing && p.given.is_some() {
-            given_f = name_field(p.given.clone());
+            given_f = name_field(part(&p.given));
         }
         if middle_f.status == FieldStatus::Missing && p.middle.is_some() {
-            middle_f = name_field(p.middle.clone());
+            middle_f = name_field(part(&p.middle));
         }
         if family_f.status == FieldStatus::Missing && p.family.is_some() {
-            family_f = name_field(p.family.clone());
+            family_f = name_field(part(&p.family));
         }
     }
     fn valid(f: &FieldNorm) -> Option<String> {

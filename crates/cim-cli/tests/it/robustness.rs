@@ -69,7 +69,13 @@ fn soup() -> impl Strategy<Value = Vec<u8>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        cases: 96,
+        // Fixed, so every run (and CI) tries the same cases; explore others
+        // with PROPTEST_RNG_SEED=<n> PROPTEST_CASES=<k> (docs/TESTING.md).
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x5EED),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn csv_reader_never_panics_and_conserves_rows(body in soup(), header in any::<bool>()) {

@@ -286,6 +286,13 @@ fn parts_fill_each_other() {
     assert_eq!(n.full_name.display.as_deref(), Some("Wei 张"));
     assert_eq!(n.full_name.key.as_deref(), Some("wei zhang"));
     assert_eq!(n.han_name, None);
+    // A part split off the full name that is a placeholder ("無", none) is
+    // missing, as it would be in its own column (proptest found "ୟ🈚").
+    let n = person_name(Some("ୟ🈚"), None, None, None, &opts());
+    assert_eq!(n.full_name.status, FieldStatus::Valid);
+    assert_eq!(n.family_name.status, FieldStatus::Missing);
+    let alone = person_name(None, None, None, Some("無"), &opts());
+    assert_eq!(alone.family_name.status, FieldStatus::Missing);
 }
 
 #[test]

@@ -87,6 +87,12 @@ fn han_detection() {
 }
 
 proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        // Fixed, so every run (and CI) tries the same cases; explore others
+        // with PROPTEST_RNG_SEED=<n> PROPTEST_CASES=<k> (docs/TESTING.md).
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x5EED),
+        ..proptest::prelude::ProptestConfig::default()
+    })]
     /// The ASCII shortcut of `clean` returns what collapsing gives.
     #[test]
     fn clean_ascii_shortcut_equals_collapse(s in "[ a-zA-Z0-9.,'\t\r\n\x01\x7f-]{0,24}") {

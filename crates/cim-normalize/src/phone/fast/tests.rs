@@ -149,7 +149,13 @@ fn every_regions_examples_agree_with_the_crate_written_several_ways() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+    #![proptest_config(ProptestConfig {
+        cases: 2000,
+        // Fixed, so every run (and CI) tries the same cases; explore others
+        // with PROPTEST_RNG_SEED=<n> PROPTEST_CASES=<k> (docs/TESTING.md).
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x5EED),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn random_digits_agree_with_the_crate(
