@@ -151,8 +151,12 @@ pub fn is_placeholder_email(local: &str, domain: &str) -> bool {
 /// address, lower-cases it.
 fn unwrap_address(cleaned: &str) -> String {
     let mut s = cleaned;
-    if let (Some(a), Some(b)) = (s.rfind('<'), s.rfind('>'))
-        && a < b
+    // `Name <addr>`: the last `<...>` with something inside. An empty `<>`
+    // is not a wrapper, or "2<>0" would read as missing on a second pass
+    // though the first kept it.
+    if let Some(b) = s.rfind('>')
+        && let Some(a) = s[..b].rfind('<')
+        && a + 1 < b
     {
         s = &s[a + 1..b];
     }

@@ -183,3 +183,16 @@ fn a_placeholder_inside_a_wrapper_is_missing() {
     let kept = email("Wei <wei.zhang@outlook.com>", &opts());
     assert_eq!(kept.display.as_deref(), Some("wei.zhang@outlook.com"));
 }
+
+#[test]
+fn an_empty_wrapper_is_not_unwrapped() {
+    // Found by the idempotence property: "²<>0<" kept "2<>0" (its last `<`
+    // comes after the `>`), and a second pass unwrapped the empty `<>`.
+    for raw in ["\u{b2}<>0<", "2<>0"] {
+        let n = email(raw, &opts());
+        assert_eq!(n.display.as_deref(), Some("2<>0"), "{raw:?}");
+        assert_eq!(n.status, FieldStatus::Invalid, "{raw:?}");
+    }
+    let last = email("old <a@b.org> new <wei@163.com>", &opts());
+    assert_eq!(last.display.as_deref(), Some("wei@163.com"));
+}
