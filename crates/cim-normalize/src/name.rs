@@ -147,7 +147,9 @@ fn split_latin(s: &str) -> NameParts {
     }
     let mut toks = parts.pop().unwrap_or_default();
     let mut had_title = false;
-    while toks.len() > 1 && is_title(toks[0]) {
+    // A title goes only when a name (not just a suffix) is left after it:
+    // "Mme Jr." keeps "Mme", as "Mme, Jr." does.
+    while toks.len() > 1 && is_title(toks[0]) && toks[1..].iter().any(|t| !is_suffix(t)) {
         toks.remove(0);
         had_title = true;
     }

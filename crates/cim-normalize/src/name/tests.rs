@@ -296,6 +296,20 @@ fn parts_fill_each_other() {
 }
 
 #[test]
+fn a_title_before_only_a_suffix_is_kept() {
+    // Found by the idempotence property: "Mmé, Jr." displays "Mmé Jr.", and
+    // that display must split the same way (not drop "Mmé" as a title).
+    for raw in ["Mmé, Jr.", "Mmé Jr."] {
+        let n = full(raw);
+        assert_eq!(n.full_name.display.as_deref(), Some("Mmé Jr."), "{raw:?}");
+        assert_eq!(n.given_name.display.as_deref(), Some("Mmé"), "{raw:?}");
+    }
+    let n = full("Dr. John Smith Jr.");
+    assert_eq!(n.full_name.display.as_deref(), Some("John Smith Jr."));
+    assert_eq!(n.family_name.display.as_deref(), Some("Smith"));
+}
+
+#[test]
 fn phonetic_keys_block_spelling_variants() {
     let pairs: &[(&str, &str)] = &[
         ("Smith", "Smyth"),
