@@ -265,6 +265,23 @@ fn crate_parse(region: Option<country::Id>, canonical: &str) -> Parsed {
     }
 }
 
+/// Whether parsing may have dropped digits after a country code: the
+/// input's digits do not end with the E.164's, and the number is another
+/// country's or written with the region's own code. A national number of
+/// the region with its trunk prefix ("020 7946 0018" in GB), the common
+/// case, needs no second parse.
+fn stripped_after_country_code(digits: &str, e164: &str, region: Option<country::Id>) -> bool {
+    let e_digits = e164.strip_prefix('+').unwrap_or(e164);
+    if digits.ends_with(e_digits) {
+        return false;
+    }
+    let Some(meta) = region.and_then(|r| phonenumber::metadata::DATABASE.by_id(r.as_ref())) else {
+        return true;
+    };
+    let code = meta.country_code().to_string();
+    !e_digits.starts_with(&code) || digits.starts_with(&code)
+}
+
 /// Normalises a phone number. `region` is the ISO 3166-1 alpha-2 region
 /// assumed for numbers written without a country code (the source's
 /// `phone_region` hint, else the row's country).
@@ -285,7 +302,7 @@ pub fn phone(raw: &str, region: Option<&str>) -> PhoneNorm {
 fn phone_with(
     raw: &str,
     region: Option<&str>,
-    parse: impl FnOnce(Option<country::Id>, String) -> Parsed,
+    parse: impl Fn(Option<country::Id>, String) -> Parsed,
 ) -> PhoneNorm {
     let cleaned = clean(raw);
     if is_placeholder(&cleaned, false) {
@@ -343,7 +360,20 @@ fn phone_with(
     } else {
         digits.clone()
     };
-    let parsed = parse(region, canonical);
+    let parsed = match parse(region, canonical.clone()) {
+        Ok(e164) if stripped_after_country_code(&digits, &e164, region) => {
+            // The parser strips a national prefix written after a country
+            // code ("+91 011 2000 0000" -> +911120000000), yet may then
+            // judge that very E.164 invalid. Keep such a number only when
+            // its E.164 reads back as itself, so a display normalises to
+            // itself.
+            match parse(region, e164.clone()) {
+                Ok(again) if again == e164 => Ok(e164),
+                Ok(_) | Err(_) => Err(reason::INVALID_NUMBER),
+            }
+        }
+        other => other,
+    };
     match parsed {
         Ok(e164) => PhoneNorm {
             display: Some(match &extension {

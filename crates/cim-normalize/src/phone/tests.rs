@@ -228,3 +228,21 @@ fn region_table_matches_parsing() {
     }
     assert_eq!(region_id(None), None);
 }
+
+#[test]
+fn an_e164_that_does_not_read_back_is_invalid() {
+    // Found by the idempotence property: the parser accepts "+91 011 ..."
+    // (a national prefix after the country code) as +911120000000, and
+    // rejects +911120000000 itself. Both are invalid now, with one key.
+    for raw in ["+9101120000000", "+911120000000", "009101120000000"] {
+        let n = phone(raw, Some("CN"));
+        assert_eq!(n.status, FieldStatus::Invalid, "{raw:?}");
+        assert_eq!(n.display.as_deref(), Some(raw));
+    }
+    // A trunk zero that reads back stays valid: +44 (0)20 ... and +44 020 ...
+    for raw in ["+44 (0)20 7946 0018", "+44 020 7946 0018"] {
+        let n = phone(raw, None);
+        assert_eq!(n.key.as_deref(), Some("+442079460018"), "{raw:?}");
+        assert_eq!(n.status, FieldStatus::Valid, "{raw:?}");
+    }
+}
