@@ -132,19 +132,22 @@ fn part_ids<'t>(table: &'t Table, part: &crate::options::KeyPart) -> Part<'t> {
 /// Sorts `rows` by (key part ids, source id, row). Up to four parts the
 /// whole order is packed into two integers: sorting those is several times
 /// faster than a comparator that looks every row up in each part's ids.
+/// Then the packed key and the source of each sorted row are returned too,
+/// so grouping compares neighbours without looking rows up again (a cache
+/// miss per row and rule at a million records).
 fn sort_by_key_source_row(
     rows: &mut Vec<u32>,
     parts: &[Part<'_>],
     source: &[u32],
     key_cmp: &(dyn Fn(u32, u32) -> std::cmp::Ordering + Sync),
-) {
+) -> Option<(Vec<u128>, Vec<u32>)> {
     if parts.len() > 4 {
         rows.par_sort_unstable_by(|&a, &b| {
             key_cmp(a, b)
                 .then(source[a as usize].cmp(&source[b as usize]))
                 .then(a.cmp(&b))
         });
-        return;
+        return None;
     }
     let mut keyed: Vec<(u128, u64)> = rows
         .par_iter()
@@ -159,6 +162,9 @@ fn sort_by_key_source_row(
     keyed.par_sort_unstable();
     rows.clear();
     rows.extend(keyed.iter().map(|&(_, sr)| sr as u32));
+    let sources = keyed.iter().map(|&(_, sr)| (sr >> 32) as u32).collect();
+    let keys = keyed.into_iter().map(|(k, _)| k).collect();
+    Some((keys, sources))
 }
 
 /// Pairs of a block of `n` rows whose per-source counts are `same`, under
@@ -193,7 +199,16 @@ pub(crate) fn build_blocks(
         }
         std::cmp::Ordering::Equal
     };
-    sort_by_key_source_row(&mut rows, &parts, source, &key_cmp);
+    let packed = sort_by_key_source_row(&mut rows, &parts, source, &key_cmp);
+    // Whether sorted rows i and j share the key, and sorted row i's source.
+    let same_key = |i: usize, j: usize| match &packed {
+        Some((keys, _)) => keys[i] == keys[j],
+        None => key_cmp(rows[i], rows[j]).is_eq(),
+    };
+    let source_at = |i: usize| match &packed {
+        Some((_, sources)) => sources[i],
+        None => source[rows[i] as usize],
+    };
 
     let mut block_of_row = vec![NONE; table.n_rows];
     let mut order = Vec::with_capacity(rows.len());
@@ -204,15 +219,15 @@ pub(crate) fn build_blocks(
     let mut start = 0;
     while start < rows.len() {
         let mut end = start + 1;
-        while end < rows.len() && key_cmp(rows[start], rows[end]).is_eq() {
+        while end < rows.len() && same_key(start, end) {
             end += 1;
         }
         let block = &rows[start..end];
         let n = block.len() as u64;
         let mut same = 0u64;
         let mut run = 1u64;
-        for w in block.windows(2) {
-            if source[w[0] as usize] == source[w[1] as usize] {
+        for i in start + 1..end {
+            if source_at(i - 1) == source_at(i) {
                 run += 1;
             } else {
                 same += run * (run - 1) / 2;
