@@ -403,6 +403,8 @@ pub(crate) fn eligible(link: LinkType, source_a: u32, source_b: u32) -> bool {
 pub(crate) struct Candidates {
     pub pairs: Vec<(u32, u32)>,
     pub rule: Vec<u8>,
+    /// Each pair's rule mask, as computed while generating it.
+    pub masks: RuleMasks,
     /// Pairs emitted by each rule (after removing earlier rules' pairs).
     pub per_rule: Vec<u64>,
 }
@@ -418,11 +420,12 @@ pub(crate) fn generate(
     let source = table.source_ids();
     let mut pairs = Vec::new();
     let mut rule = Vec::new();
+    let mut masks = RuleMasks::new(blocks.len());
     let mut per_rule = Vec::with_capacity(blocks.len());
     for (k, rb) in blocks.iter().enumerate() {
         let earlier: u64 = (1u64 << k) - 1;
         let n_blocks = rb.offsets.len() - 1;
-        let emitted: Vec<(u32, u32)> = (0..n_blocks)
+        let emitted: Vec<(u32, u32, u64)> = (0..n_blocks)
             .into_par_iter()
             .flat_map_iter(|b| {
                 let rows = &rb.order[rb.offsets[b] as usize..rb.offsets[b + 1] as usize];
@@ -432,8 +435,9 @@ pub(crate) fn generate(
                         if !eligible(link, source[x as usize], source[y as usize]) {
                             continue;
                         }
-                        if block_ids.mask(x as usize, y as usize) & earlier == 0 {
-                            v.push((x.min(y), x.max(y)));
+                        let mask = block_ids.mask(x as usize, y as usize);
+                        if mask & earlier == 0 {
+                            v.push((x.min(y), x.max(y), mask));
                         }
                     }
                 }
@@ -442,12 +446,53 @@ pub(crate) fn generate(
             .collect();
         per_rule.push(emitted.len() as u64);
         rule.extend(std::iter::repeat_n(k as u8, emitted.len()));
-        pairs.extend(emitted);
+        pairs.extend(emitted.iter().map(|&(a, b, _)| (a, b)));
+        masks.extend(emitted.iter().map(|&(_, _, m)| m));
     }
     Candidates {
         pairs,
         rule,
+        masks,
         per_rule,
+    }
+}
+
+/// Each candidate pair's rule mask (bit `k`: rule `k` puts its two records
+/// in one block), kept from generation, which computes it anyway, for the
+/// EM pattern table: reading it again from the two records' block ids
+/// would be two cache misses per pair, and those ids (a `u32` per record
+/// and rule) can be freed once the pairs exist. Four bytes a pair up to 32
+/// rules, the usual case, eight beyond.
+#[derive(Debug, Clone)]
+pub(crate) enum RuleMasks {
+    Narrow(Vec<u32>),
+    Wide(Vec<u64>),
+}
+
+impl RuleMasks {
+    fn new(n_rules: usize) -> Self {
+        if n_rules <= 32 {
+            Self::Narrow(Vec::new())
+        } else {
+            Self::Wide(Vec::new())
+        }
+    }
+
+    fn extend(&mut self, masks: impl Iterator<Item = u64>) {
+        match self {
+            // Narrow only holds masks of at most 32 rules.
+            Self::Narrow(v) => v.extend(masks.map(|m| m as u32)),
+            Self::Wide(v) => v.extend(masks),
+        }
+    }
+
+    /// The mask of pair `i`.
+    #[inline]
+    pub(crate) fn get(&self, i: usize) -> u64 {
+        match self {
+            Self::Narrow(v) => u64::from(v[i]),
+            Self::Wide(v) => v[i],
+        }
     }
 }
 

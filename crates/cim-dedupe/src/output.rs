@@ -191,10 +191,7 @@ pub fn train_with_labels(
         }
     }
     let pairs = &prep.cands.pairs;
-    let table = em::PatternTable::build(&prep.levels, nc, &|i| {
-        let (a, b) = pairs[i];
-        prep.block_ids.mask(a as usize, b as usize)
-    });
+    let table = em::PatternTable::build(&prep.levels, nc, &|i| prep.cands.masks.get(i));
     let (pats, cnts) = table.select(|_| true);
     let active = vec![true; nc];
     let r = em::run_em(

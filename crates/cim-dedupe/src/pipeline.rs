@@ -9,7 +9,7 @@ use cim_schema::MatchKey;
 use rayon::prelude::*;
 
 use crate::Error;
-use crate::blocking::{self, BlockIds, Candidates, RuleBlocks};
+use crate::blocking::{self, Candidates, RuleBlocks};
 use crate::compare::{self, Compiled};
 use crate::em::{self, EmProblem, PatternTable, clamp_p};
 use crate::model::{
@@ -28,9 +28,9 @@ pub(crate) struct Prepared {
     pub origins: Vec<RuleOrigin>,
     /// Index in `rules` of each deterministic rule.
     pub det_rules: Vec<usize>,
-    /// Kept rules' blocks (their per-row ids moved to `block_ids`).
+    /// Kept rules' blocks (their per-row ids freed once pairs are
+    /// generated: each pair keeps its rule mask).
     pub blocks: Vec<RuleBlocks>,
-    pub block_ids: BlockIds,
     /// Rules left out, for the report.
     pub warnings: Vec<String>,
     pub cands: Candidates,
@@ -190,6 +190,7 @@ pub(crate) fn prepare(
     let det_rules: Vec<usize> = plan.det_rules.iter().map(|&i| new_index[i]).collect();
     let block_ids = blocking::BlockIds::take(&mut blocks, table.n_rows);
     let cands = blocking::generate(&table, &blocks, &block_ids, opts.link_type);
+    drop(block_ids);
     let block_ms = t0.elapsed().as_millis() as u64;
     let t1 = Instant::now();
     let nc = comps.len();
@@ -214,7 +215,6 @@ pub(crate) fn prepare(
         origins,
         det_rules,
         blocks,
-        block_ids,
         warnings,
         cands,
         levels,
@@ -306,11 +306,7 @@ pub(crate) fn train_prepared(p: &Prepared, opts: &DedupeOptions) -> Result<Model
         })
         .collect();
 
-    let pairs = &p.cands.pairs;
-    let table = PatternTable::build(&p.levels, nc, &|i| {
-        let (a, b) = pairs[i];
-        p.block_ids.mask(a as usize, b as usize)
-    });
+    let table = PatternTable::build(&p.levels, nc, &|i| p.cands.masks.get(i));
     let m_pinned: Vec<Vec<bool>> = fixed_m
         .iter()
         .map(|v| v.iter().map(Option::is_some).collect())
