@@ -647,3 +647,26 @@ pub fn count_candidate_pairs(
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RuleMasks;
+
+    #[test]
+    fn rule_masks_keep_every_bit_narrow_and_wide() {
+        let narrow_in = [0u64, 1, 0b1010, u64::from(u32::MAX)];
+        let mut narrow = RuleMasks::new(32);
+        narrow.extend(narrow_in.iter().copied());
+        assert!(matches!(narrow, RuleMasks::Narrow(_)));
+        let wide_in = [0u64, 1 << 32, 1 << 63 | 5];
+        let mut wide = RuleMasks::new(33);
+        wide.extend(wide_in.iter().copied());
+        assert!(matches!(wide, RuleMasks::Wide(_)));
+        for (i, m) in narrow_in.iter().enumerate() {
+            assert_eq!(narrow.get(i), *m);
+        }
+        for (i, m) in wide_in.iter().enumerate() {
+            assert_eq!(wide.get(i), *m);
+        }
+    }
+}
