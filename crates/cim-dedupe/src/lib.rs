@@ -206,11 +206,19 @@ pub fn dedupe(
     let scorer = pipeline::Scorer::new(&prep.table, &prep.comps, &model, opts, det);
     let nc = prep.comps.len();
     let pairs = &prep.cands.pairs;
-    // Per pair only the probability and the deterministic rule (9 bytes,
-    // not 24: there are millions of pairs); the weight of a kept pair is
-    // computed again below, by the same function from the same inputs.
+    // Only pairs that can become an edge or a kept pair are retained, with
+    // their probability and deterministic rule: most candidate pairs score
+    // below both floors, and there are up to hundreds of millions of them.
+    // The weight of a kept pair is computed again below, by the same
+    // function from the same inputs.
     const NOT_DET: u8 = u8::MAX;
-    let (prob, det): (Vec<f64>, Vec<u8>) = pairs
+    let edge_floor = opts.pairs_floor.min(opts.match_threshold);
+    struct Scored {
+        pair: usize,
+        prob: f64,
+        det: u8,
+    }
+    let scored: Vec<Scored> = pairs
         .par_iter()
         .enumerate()
         .map_init(
@@ -218,28 +226,29 @@ pub fn dedupe(
             |w, (i, &(a, b))| {
                 let lv = &prep.levels[i * nc..(i + 1) * nc];
                 let weight = scorer.weigh(lv, a as usize, b as usize, w);
-                match scorer.deterministic(a as usize, b as usize) {
+                let (prob, det) = match scorer.deterministic(a as usize, b as usize) {
                     Some(d) => (1.0, d as u8),
                     None => (model::probability(weight), NOT_DET),
-                }
+                };
+                (prob >= edge_floor || det != NOT_DET).then_some(Scored { pair: i, prob, det })
             },
         )
-        .unzip();
-    let is_det = |i: usize| det[i] != NOT_DET;
+        .flatten()
+        .collect();
     let score_ms = t_score.elapsed().as_millis() as u64;
 
     // Cluster.
     let t_cluster = Instant::now();
-    let edge_floor = opts.pairs_floor.min(opts.match_threshold);
-    let edges: Vec<cluster::Edge> = pairs
+    let edges: Vec<cluster::Edge> = scored
         .iter()
-        .enumerate()
-        .filter(|&(i, _)| prob[i] >= edge_floor || is_det(i))
-        .map(|(i, &(a, b))| cluster::Edge {
-            a,
-            b,
-            p: prob[i],
-            deterministic: is_det(i),
+        .map(|s| {
+            let (a, b) = pairs[s.pair];
+            cluster::Edge {
+                a,
+                b,
+                p: s.prob,
+                deterministic: s.det != NOT_DET,
+            }
         })
         .collect();
     let even = opts.clustering.link_score == LinkScore::Evidence;
@@ -263,17 +272,19 @@ pub fn dedupe(
     let cluster_ms = t_cluster.elapsed().as_millis() as u64;
 
     // Pairs kept for audit, sorted.
-    let mut keep: Vec<usize> = (0..pairs.len())
-        .filter(|&i| prob[i] >= opts.pairs_floor || is_det(i))
+    let mut keep: Vec<&Scored> = scored
+        .iter()
+        .filter(|s| s.prob >= opts.pairs_floor || s.det != NOT_DET)
         .collect();
-    keep.sort_unstable_by_key(|&i| pairs[i]);
+    keep.sort_unstable_by_key(|s| pairs[s.pair]);
     let mut out = ScoredPairs {
         comparisons: prep.comps.iter().map(|c| c.name.clone()).collect(),
         level_names: prep.comps.iter().map(|c| c.level_names.clone()).collect(),
         ..Default::default()
     };
     let mut w = vec![0f32; nc];
-    for &i in &keep {
+    for s in &keep {
+        let i = s.pair;
         let (a, b) = pairs[i];
         let lv = &prep.levels[i * nc..(i + 1) * nc];
         let weight = scorer.weigh(lv, a as usize, b as usize, &mut w);
@@ -282,9 +293,9 @@ pub fn dedupe(
         out.levels.extend_from_slice(lv);
         out.weights.extend_from_slice(&w);
         out.match_weight.push(weight);
-        out.match_probability.push(prob[i]);
+        out.match_probability.push(s.prob);
         out.blocking_rule.push(prep.cands.rule[i]);
-        out.deterministic_rule.push(is_det(i).then_some(det[i]));
+        out.deterministic_rule.push((s.det != NOT_DET).then_some(s.det));
     }
 
     // Report.
@@ -333,9 +344,14 @@ pub fn dedupe(
         comparisons: out.comparisons.clone(),
         candidate_pairs_counted: prep.blocks.iter().map(|b| b.candidate_pairs).sum(),
         pairs_compared: pairs.len() as u64,
-        pairs_above_threshold: prob.iter().filter(|&&p| p >= opts.match_threshold).count() as u64,
+        // Every such pair is retained: the threshold is at or above the
+        // edge floor, and a deterministic pair has probability 1.
+        pairs_above_threshold: scored
+            .iter()
+            .filter(|s| s.prob >= opts.match_threshold)
+            .count() as u64,
         pairs_kept: out.len() as u64,
-        deterministic_matches: det.iter().filter(|&&d| d != NOT_DET).count() as u64,
+        deterministic_matches: scored.iter().filter(|s| s.det != NOT_DET).count() as u64,
         match_threshold: opts.match_threshold,
         clusters: clusters.n_clusters as u64,
         multi_record_clusters: sizes.iter().filter(|&&s| s > 1).count() as u64,
