@@ -60,9 +60,10 @@ pub(crate) struct RuleBlocks {
     /// Block id per row; [`NONE`] when a key part is empty or the block was
     /// skipped as oversized.
     pub block_of_row: Vec<u32>,
-    /// Rows grouped by kept block.
+    /// Rows grouped by kept block (emptied once pairs are generated).
     pub order: Vec<u32>,
-    /// Kept block `b` is `order[offsets[b]..offsets[b + 1]]`.
+    /// Kept block `b` is `order[offsets[b]..offsets[b + 1]]` (emptied with
+    /// `order`).
     pub offsets: Vec<u32>,
     /// Eligible pairs in kept blocks.
     pub candidate_pairs: u64,

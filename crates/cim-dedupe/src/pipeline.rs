@@ -28,8 +28,8 @@ pub(crate) struct Prepared {
     pub origins: Vec<RuleOrigin>,
     /// Index in `rules` of each deterministic rule.
     pub det_rules: Vec<usize>,
-    /// Kept rules' blocks (their per-row ids freed once pairs are
-    /// generated: each pair keeps its rule mask).
+    /// Kept rules' blocks, for the report: their rows and per-row ids are
+    /// freed once pairs are generated (each pair keeps its rule mask).
     pub blocks: Vec<RuleBlocks>,
     /// Rules left out, for the report.
     pub warnings: Vec<String>,
@@ -190,7 +190,12 @@ pub(crate) fn prepare(
     let det_rules: Vec<usize> = plan.det_rules.iter().map(|&i| new_index[i]).collect();
     let block_ids = blocking::BlockIds::take(&mut blocks, table.n_rows);
     let cands = blocking::generate(&table, &blocks, &block_ids, opts.link_type);
+    // Only the report needs the blocks from here on: their rows go.
     drop(block_ids);
+    for b in &mut blocks {
+        b.order = Vec::new();
+        b.offsets = Vec::new();
+    }
     let block_ms = t0.elapsed().as_millis() as u64;
     let t1 = Instant::now();
     let nc = comps.len();
