@@ -206,7 +206,11 @@ pub(crate) fn prepare(
             .par_chunks_mut(nc * CHUNK)
             .zip(cands.pairs.par_chunks(CHUNK))
             .for_each(|(out, pairs)| {
-                for (o, &(a, b)) in out.chunks_mut(nc).zip(pairs) {
+                for (j, (o, &(a, b))) in out.chunks_mut(nc).zip(pairs).enumerate() {
+                    if let Some(&(x, y)) = pairs.get(j + em::PREFETCH_AHEAD) {
+                        table.prefetch_row(x as usize);
+                        table.prefetch_row(y as usize);
+                    }
                     em::levels_into(&table, &comps, a as usize, b as usize, o);
                 }
             });

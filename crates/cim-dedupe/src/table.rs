@@ -278,6 +278,22 @@ impl Table {
         self.col(self.idx(r))
     }
 
+    /// Asks the CPU to start loading row `r`'s ids. Pairs visit rows in no
+    /// useful order, so at a million records each row is a cache miss;
+    /// hinted a few pairs ahead, the misses overlap with comparing the
+    /// pairs before. Only a hint: no effect on any result.
+    #[inline]
+    pub(crate) fn prefetch_row(&self, r: usize) {
+        let start = r * self.width;
+        if let Some(first) = self.ids.get(start) {
+            mem_prefetch::prefetch_read_data::<_, 3>(first);
+        }
+        // A row of more than 16 ids spans two cache lines.
+        if let Some(last) = self.ids.get(start + self.width.saturating_sub(1)) {
+            mem_prefetch::prefetch_read_data::<_, 3>(last);
+        }
+    }
+
     /// Source id per row.
     pub(crate) fn source_ids(&self) -> &[u32] {
         &self.source_ids
