@@ -157,31 +157,47 @@ pub(crate) fn cluster(
                     components_split: 0,
                 };
             }
-            // Members of every component of size >= 3, in row order.
-            let mut members: HashMap<u32, Vec<u32>> = HashMap::new();
-            for r in 0..n as u32 {
-                members.entry(uf.find(r)).or_default().push(r);
+            // Members of every component of size >= 3, in row order; the
+            // components in order of their first row (rows are scanned in
+            // order, so a component starts when its first row is met).
+            const NO_COMP: u32 = u32::MAX;
+            let root: Vec<u32> = (0..n as u32).map(|r| uf.find(r)).collect();
+            let mut size = vec![0u32; n];
+            for &r in &root {
+                size[r as usize] += 1;
             }
-            let mut comps: Vec<Vec<u32>> = members.into_values().filter(|m| m.len() >= 3).collect();
-            comps.sort_unstable_by_key(|m| m[0]);
-            // Scored edges grouped by component (for big components).
-            let mut comp_of_row: HashMap<u32, usize> = HashMap::new();
-            for (i, m) in comps.iter().enumerate() {
-                if m.len() > opts.rescore_max_component {
-                    for &r in m {
-                        comp_of_row.insert(r, i);
-                    }
+            let mut comp_of_root = vec![NO_COMP; n];
+            let mut comps: Vec<Vec<u32>> = Vec::new();
+            for (r, &rt) in root.iter().enumerate() {
+                let rt = rt as usize;
+                if size[rt] < 3 {
+                    continue;
                 }
+                if comp_of_root[rt] == NO_COMP {
+                    comp_of_root[rt] = comps.len() as u32;
+                    comps.push(Vec::with_capacity(size[rt] as usize));
+                }
+                comps[comp_of_root[rt] as usize].push(r as u32);
             }
-            let mut big_edges: HashMap<usize, Vec<Edge>> = HashMap::new();
+            drop(size);
+            // Each component's scored edges (big components only) and
+            // deterministic edges, in edge order: one pass over the edges
+            // instead of one per component.
+            let comp_of = |r: u32| comp_of_root[root[r as usize] as usize];
+            let mut big_edges: Vec<Vec<Edge>> = vec![Vec::new(); comps.len()];
+            let mut det_edges: Vec<Vec<(u32, u32)>> = vec![Vec::new(); comps.len()];
             for e in edges {
-                if let Some(&c) = comp_of_row.get(&e.a)
-                    && comp_of_row.get(&e.b) == Some(&c)
-                {
-                    big_edges.entry(c).or_default().push(*e);
+                let c = comp_of(e.a);
+                if c == NO_COMP || comp_of(e.b) != c {
+                    continue;
+                }
+                if comps[c as usize].len() > opts.rescore_max_component {
+                    big_edges[c as usize].push(*e);
+                }
+                if e.deterministic {
+                    det_edges[c as usize].push((e.a, e.b));
                 }
             }
-            let dets: Vec<&Edge> = edges.iter().filter(|e| e.deterministic).collect();
             let splits: Vec<Vec<Vec<u32>>> = comps
                 .par_iter()
                 .enumerate()
@@ -201,14 +217,12 @@ pub(crate) fn cluster(
                             }
                         }
                     } else {
-                        for e in big_edges.get(&i).map(Vec::as_slice).unwrap_or(&[]) {
+                        for e in &big_edges[i] {
                             local_edges.push((local[&e.a], local[&e.b], link_of(e.p)));
                         }
                     }
-                    for e in &dets {
-                        if let (Some(&x), Some(&y)) = (local.get(&e.a), local.get(&e.b)) {
-                            forced.push((x, y));
-                        }
+                    for (a, b) in &det_edges[i] {
+                        forced.push((local[a], local[b]));
                     }
                     average_linkage(m.len(), &local_edges, &forced, opts.min_average_link)
                         .into_iter()
@@ -440,6 +454,31 @@ mod tests {
         });
         let al = run(&e, ClusteringMethod::AverageLinkage);
         assert_eq!(al.cluster_of_row[0], al.cluster_of_row[6]);
+    }
+
+    #[test]
+    fn deterministic_edges_merge_in_big_components_too() {
+        // With rescore_max_component 2, {0..5} is a big component: only its
+        // scored edges are used, and the deterministic 0-5 edge is forced.
+        let mut e = bridged();
+        e.push(Edge {
+            a: 0,
+            b: 5,
+            p: 0.0,
+            deterministic: true,
+        });
+        let opts = ClusteringOptions {
+            method: ClusteringMethod::AverageLinkage,
+            rescore_max_component: 2,
+            ..Default::default()
+        };
+        let al = cluster(7, &e, 0.9, &opts, &[0; 7], &lookup(&e), &|p| p);
+        assert_eq!(al.cluster_of_row[0], al.cluster_of_row[5]);
+        assert_ne!(al.cluster_of_row[0], al.cluster_of_row[6]);
+        // Without it the bridge is cut, as with full rescoring.
+        let plain = bridged();
+        let al = cluster(7, &plain, 0.9, &opts, &[0; 7], &lookup(&plain), &|p| p);
+        assert_eq!(al.cluster_of_row, [0, 0, 0, 1, 1, 1, 2]);
     }
 
     #[test]
