@@ -224,6 +224,11 @@ pub fn dedupe(
         .map_init(
             || vec![0f32; nc],
             |w, (i, &(a, b))| {
+                // Term frequencies read both rows again: hint them ahead.
+                if let Some(&(x, y)) = pairs.get(i + em::PREFETCH_AHEAD) {
+                    prep.table.prefetch_row(x as usize);
+                    prep.table.prefetch_row(y as usize);
+                }
                 let lv = &prep.levels[i * nc..(i + 1) * nc];
                 let weight = scorer.weigh(lv, a as usize, b as usize, w);
                 let (prob, det) = match scorer.deterministic(a as usize, b as usize) {
