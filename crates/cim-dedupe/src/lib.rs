@@ -300,7 +300,8 @@ pub fn dedupe(
         out.match_weight.push(weight);
         out.match_probability.push(s.prob);
         out.blocking_rule.push(prep.cands.rule[i]);
-        out.deterministic_rule.push((s.det != NOT_DET).then_some(s.det));
+        out.deterministic_rule
+            .push((s.det != NOT_DET).then_some(s.det));
     }
 
     // Report.
