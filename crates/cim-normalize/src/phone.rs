@@ -360,7 +360,7 @@ fn phone_with(
     } else {
         digits.clone()
     };
-    let parsed = match parse(region, canonical.clone()) {
+    let parsed = match parse(region, canonical) {
         Ok(e164) if stripped_after_country_code(&digits, &e164, region) => {
             // The parser strips a national prefix written after a country
             // code ("+91 011 2000 0000" -> +911120000000), yet may then
