@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use arrow::array::Array;
 use arrow::record_batch::RecordBatch;
@@ -61,6 +62,16 @@ impl StrCol {
         rows: usize,
     ) -> (Vec<u32>, Self) {
         let mut ids = Vec::with_capacity(rows);
+        let col = Self::intern_each(values, |id| ids.push(id));
+        (ids, col)
+    }
+
+    /// Interns `values`, handing the id of each to `emit` in order, and
+    /// returns the distinct values.
+    pub(crate) fn intern_each<'a>(
+        values: impl IntoIterator<Item = Option<&'a str>>,
+        mut emit: impl FnMut(u32),
+    ) -> Self {
         // Values are keyed by their 128-bit xxh3 hash, so a lookup never
         // reads back the earlier string it matches (a cache miss into the
         // Arrow buffers for most of tens of millions of lookups at 1M
@@ -92,9 +103,9 @@ impl StrCol {
                     NULL
                 }
             };
-            ids.push(id);
+            emit(id);
         }
-        (ids, col)
+        col
     }
 
     /// The distinct `values` (`values[0]` must be the empty string) of a
@@ -217,30 +228,49 @@ impl Table {
                 str_col(b, &r.column_name())?;
             }
         }
-        let interned: Vec<(Vec<u32>, StrCol)> = wanted
+        // Each column's ids go straight to their row-major places, a block
+        // of rows at a time: a column-major copy first would double the
+        // table's peak (gigabytes at 10M records). Atomic stores let the
+        // columns, interned in parallel, share the table without unsafe
+        // code; relaxed, they are plain stores, and the join below orders
+        // them before any read.
+        let width = wanted.len();
+        let shared: Vec<AtomicU32> = (0..n_rows * width).map(|_| AtomicU32::new(NULL)).collect();
+        let cols: Vec<StrCol> = wanted
             .par_iter()
-            .map(|r| {
+            .enumerate()
+            .map(|(i, r)| {
                 let name = r.column_name();
                 let arrays: Vec<_> = records
                     .iter()
                     .map(|b| str_col(b, &name).expect("checked above"))
                     .collect();
-                StrCol::from_values(arrays.iter().flat_map(|a| a.iter()), n_rows)
+                const BLOCK: usize = 1 << 14;
+                let mut block = Vec::with_capacity(BLOCK);
+                let mut first = 0;
+                let flush = |block: &mut Vec<u32>, first: &mut usize| {
+                    for (k, &id) in block.iter().enumerate() {
+                        shared[(*first + k) * width + i].store(id, Ordering::Relaxed);
+                    }
+                    *first += block.len();
+                    block.clear();
+                };
+                let col = StrCol::intern_each(arrays.iter().flat_map(|a| a.iter()), |id| {
+                    block.push(id);
+                    if block.len() == BLOCK {
+                        flush(&mut block, &mut first);
+                    }
+                });
+                flush(&mut block, &mut first);
+                col
             })
             .collect();
-        let width = wanted.len();
-        let columns: Vec<&[u32]> = interned.iter().map(|(ids, _)| ids.as_slice()).collect();
-        let ids = row_major(&columns, n_rows);
+        // Same size and alignment: collected in place, no second buffer.
+        let ids: Vec<u32> = shared.into_iter().map(AtomicU32::into_inner).collect();
         let index: HashMap<ColRef, usize> =
             wanted.iter().enumerate().map(|(i, r)| (*r, i)).collect();
-        let mut source_ids = Vec::new();
-        let mut cols = Vec::with_capacity(width);
-        for (i, (col_ids, col)) in interned.into_iter().enumerate() {
-            if index[&ColRef::Source] == i {
-                source_ids = col_ids;
-            }
-            cols.push(col);
-        }
+        let source = index[&ColRef::Source];
+        let source_ids = (0..n_rows).map(|r| ids[r * width + source]).collect();
         Ok(Self {
             n_rows,
             ids,
