@@ -114,6 +114,7 @@ printf 'peak RSS      %8.0f MiB\n' "$(echo "$rss_kb / 1024" | bc -l)"
 echo "stages (run.json timings_ms):"
 jq -r '.timings_ms | to_entries[] | "  \(.key)\t\(.value) ms"' "$OUT/run.json"
 jq -r '.dedupe.timings // empty | "dedupe: " + (to_entries | map("\(.key) \(.value)") | join(", "))' "$OUT/run.json"
+jq -r '.peak_rss_mib // {} | select(length > 0) | "peak RSS per stage (MiB): " + (to_entries | map("\(.key) \(.value)") | join(", "))' "$OUT/run.json"
 jq -r '.pairwise | "pairwise      P \(.precision*10000|round/10000)  R \(.recall*10000|round/10000)  F1 \(.f1*10000|round/10000)  (predicted \(.predicted_pairs), true \(.true_pairs))"' "$DATA/cim-eval.json"
 
 if [[ "$SPLINK" == 1 ]]; then

@@ -92,7 +92,7 @@ pub use options::{
     BlockingRule, ClusteringMethod, ClusteringOptions, ComparisonKind, ComparisonSpec,
     DedupeOptions, DeterministicRule, FixedParam, KeyPart, LinkScore, LinkType, TrainingMode,
 };
-pub use output::{LabelledPair, pairs_batch, train_with_labels};
+pub use output::{LabelledPair, pairs_batch, pairs_slice, record_ids, train_with_labels};
 pub use report::{DedupeReport, RuleOrigin, RuleReport, Timings};
 
 /// Scored candidate pairs kept for audit (probability at or above

@@ -21,7 +21,7 @@ use crate::pipeline;
 use crate::{DedupeResult, Error};
 
 /// Record ids of all rows, in global row order.
-pub(crate) fn record_ids(records: &[RecordBatch]) -> Result<Vec<&str>, Error> {
+pub fn record_ids(records: &[RecordBatch]) -> Result<Vec<&str>, Error> {
     let mut out = Vec::new();
     for b in records {
         let a = str_col(b, col::RECORD_ID)?;
@@ -39,6 +39,17 @@ pub(crate) fn record_ids(records: &[RecordBatch]) -> Result<Vec<&str>, Error> {
 /// sorted by `(left row, right row)`.
 pub fn pairs_batch(result: &DedupeResult, records: &[RecordBatch]) -> Result<RecordBatch, Error> {
     let ids = record_ids(records)?;
+    pairs_slice(result, &ids, 0..result.pairs.len())
+}
+
+/// Rows `rows` of [`pairs_batch`], given the [`record_ids`] of the records:
+/// the table a slice at a time, for a file written without ever holding
+/// all of it. Panics when `rows` is out of range.
+pub fn pairs_slice(
+    result: &DedupeResult,
+    ids: &[&str],
+    rows: std::ops::Range<usize>,
+) -> Result<RecordBatch, Error> {
     let p = &result.pairs;
     if ids.len() != result.cluster_of_row.len() {
         return Err(Error::Config(format!(
@@ -54,15 +65,15 @@ pub fn pairs_batch(result: &DedupeResult, records: &[RecordBatch]) -> Result<Rec
     ];
     let mut columns: Vec<ArrayRef> = vec![
         Arc::new(StringArray::from_iter_values(
-            p.left.iter().map(|&r| ids[r as usize]),
+            p.left[rows.clone()].iter().map(|&r| ids[r as usize]),
         )),
         Arc::new(StringArray::from_iter_values(
-            p.right.iter().map(|&r| ids[r as usize]),
+            p.right[rows.clone()].iter().map(|&r| ids[r as usize]),
         )),
     ];
     for c in 0..nc {
         let name = &p.comparisons[c];
-        let keys = UInt8Array::from_iter_values((0..p.len()).map(|i| p.level(i, c)));
+        let keys = UInt8Array::from_iter_values(rows.clone().map(|i| p.level(i, c)));
         let values: ArrayRef = Arc::new(StringArray::from_iter_values(p.level_names[c].iter()));
         let dict = DictionaryArray::<UInt8Type>::try_new(keys, values)?;
         fields.push(Field::new(
@@ -77,18 +88,24 @@ pub fn pairs_batch(result: &DedupeResult, records: &[RecordBatch]) -> Result<Rec
             false,
         ));
         columns.push(Arc::new(Float32Array::from_iter_values(
-            (0..p.len()).map(|i| p.weights[i * nc + c]),
+            rows.clone().map(|i| p.weights[i * nc + c]),
         )));
     }
     fields.push(Field::new("match_weight", DataType::Float64, false));
-    columns.push(Arc::new(Float64Array::from(p.match_weight.clone())));
+    columns.push(Arc::new(Float64Array::from(
+        p.match_weight[rows.clone()].to_vec(),
+    )));
     fields.push(Field::new("match_probability", DataType::Float64, false));
-    columns.push(Arc::new(Float64Array::from(p.match_probability.clone())));
+    columns.push(Arc::new(Float64Array::from(
+        p.match_probability[rows.clone()].to_vec(),
+    )));
     fields.push(Field::new("blocking_rule", DataType::UInt8, false));
-    columns.push(Arc::new(UInt8Array::from(p.blocking_rule.clone())));
+    columns.push(Arc::new(UInt8Array::from(
+        p.blocking_rule[rows.clone()].to_vec(),
+    )));
     fields.push(Field::new("deterministic", DataType::Boolean, false));
     columns.push(Arc::new(BooleanArray::from(
-        p.deterministic_rule
+        p.deterministic_rule[rows]
             .iter()
             .map(Option::is_some)
             .collect::<Vec<_>>(),

@@ -124,7 +124,8 @@ pub struct MergeStats {
 /// the previous run's state, `None` on a first run.
 ///
 /// Clusters are processed in parallel on the current rayon pool; the output
-/// does not depend on the number of threads.
+/// does not depend on the number of threads. [`merge_lazily`] does the same
+/// but leaves master and crosswalk to be built a slice at a time.
 pub fn merge(
     records: &[RecordBatch],
     cluster_of_row: &[u32],
@@ -133,6 +134,82 @@ pub fn merge(
     previous: Option<&PreviousRun>,
     run: &RunInfo,
 ) -> Result<MergeOutput> {
+    let merged = merge_lazily(records, cluster_of_row, opts, source_order, previous, run)?;
+    Ok(MergeOutput {
+        master: merged.master_batch(0..merged.master_rows())?,
+        crosswalk: merged.crosswalk_batch(0..merged.crosswalk_rows())?,
+        id_changes: merged.id_changes,
+        retired_ids: merged.retired_ids,
+        stats: merged.stats,
+    })
+}
+
+/// A finished merge whose master and crosswalk are built on demand, a
+/// range of rows at a time: writing them slice by slice holds one slice
+/// instead of two whole tables (at 10M records, gigabytes).
+pub struct Merged<'a> {
+    opts: SurvivorshipOptions,
+    input: input::Input<'a>,
+    clusters: Clusters,
+    ids: ids::IdAssignment,
+    /// Clusters in master row order (by golden id).
+    order: Vec<u32>,
+    goldens: Vec<survivorship::Golden>,
+    /// This run's golden id changes ([`id_changes_schema`]).
+    pub id_changes: RecordBatch,
+    /// Every golden id ever retired, this run included, sorted.
+    pub retired_ids: Vec<GoldenId>,
+    /// Counts for the run report.
+    pub stats: MergeStats,
+}
+
+impl Merged<'_> {
+    /// Rows of the master: one per golden record.
+    pub fn master_rows(&self) -> usize {
+        self.order.len()
+    }
+
+    /// Rows of the crosswalk: one per input record.
+    pub fn crosswalk_rows(&self) -> usize {
+        self.input.by_record_id.len()
+    }
+
+    /// Master rows `rows` (in master order, by golden id), schema
+    /// [`master_schema_for`] of the options used. Panics when `rows` is out
+    /// of range.
+    pub fn master_batch(&self, rows: std::ops::Range<usize>) -> Result<RecordBatch> {
+        schema::build_master(
+            &self.opts,
+            &self.input,
+            &self.goldens,
+            &self.clusters,
+            &self.ids,
+            &self.order[rows],
+        )
+    }
+
+    /// Crosswalk rows `rows` (in crosswalk order, by record id),
+    /// [`crosswalk_schema`]. Panics when `rows` is out of range.
+    pub fn crosswalk_batch(&self, rows: std::ops::Range<usize>) -> Result<RecordBatch> {
+        schema::build_crosswalk(
+            &self.input,
+            &self.input.by_record_id[rows],
+            &self.clusters,
+            &self.ids,
+        )
+    }
+}
+
+/// [`merge`], leaving master and crosswalk to [`Merged::master_batch`] and
+/// [`Merged::crosswalk_batch`].
+pub fn merge_lazily<'a>(
+    records: &'a [RecordBatch],
+    cluster_of_row: &[u32],
+    opts: &SurvivorshipOptions,
+    source_order: &[String],
+    previous: Option<&PreviousRun>,
+    run: &RunInfo,
+) -> Result<Merged<'a>> {
     opts.validate()?;
     let input = input::Input::new(records, opts, source_order)?;
     let rows = input.records.len();
@@ -151,7 +228,7 @@ pub fn merge(
     }
     let clusters = Clusters::new(cluster_of_row, n);
 
-    let ids = ids::assign_ids(&clusters, &input, previous, run);
+    let mut ids = ids::assign_ids(&clusters, &input, previous, run);
     // Golden ids are distinct, so the unstable sort is exact; ids of the
     // canonical form sort by their hashes.
     let mut order: Vec<u32> = (0..clusters.len() as u32).collect();
@@ -163,8 +240,7 @@ pub fn merge(
 
     // Golden records are compact (record indices, not values): build them
     // all in cluster order, which follows input order, so the members'
-    // columns are read nearly sequentially; then each master column is
-    // gathered straight in golden-id order.
+    // columns are read nearly sequentially.
     let plan = survivorship::Plan::new(opts);
     let goldens: Vec<survivorship::Golden> = (0..clusters.len())
         .into_par_iter()
@@ -173,9 +249,6 @@ pub fn merge(
             survivorship::golden_record(&input, clusters.members(c), &plan, scratch)
         })
         .collect();
-    let master = schema::build_master(opts, &input, &goldens, &clusters, &ids, &order)?;
-    drop(goldens);
-    let crosswalk = schema::build_crosswalk(&input, &clusters, &ids)?;
     let id_changes = schema::build_changes(run, &ids.changes)?;
     let stats = MergeStats {
         input_records: rows as u64,
@@ -193,11 +266,16 @@ pub fn merge(
         ids_merged: ids.merged,
         ids_retired: ids.retired,
     };
-    Ok(MergeOutput {
-        master,
-        crosswalk,
+    let retired_ids = std::mem::take(&mut ids.retired_ids);
+    Ok(Merged {
+        opts: opts.clone(),
+        input,
+        clusters,
+        ids,
+        order,
+        goldens,
         id_changes,
-        retired_ids: ids.retired_ids,
+        retired_ids,
         stats,
     })
 }

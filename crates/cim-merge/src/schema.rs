@@ -125,11 +125,12 @@ enum MasterCol {
     Lineage(usize),
 }
 
-/// Builds the master from golden records, rows in `order` (by golden id).
-/// `goldens[c]` is the golden record of cluster `c`. Each column is built
-/// on its own (in parallel) in cluster order, which reads the input nearly
-/// sequentially, then put in golden-id order with one `take` (random reads
-/// of the compact column instead of the whole input).
+/// Builds master rows for the clusters `order` (a slice of the master's
+/// golden-id order). `goldens[c]` is the golden record of cluster `c`.
+/// Each column is built on its own (in parallel) in cluster order, which
+/// reads the input nearly sequentially, then put in golden-id order with
+/// one `take` (random reads of the compact column instead of the whole
+/// input).
 pub(crate) fn build_master(
     opts: &SurvivorshipOptions,
     input: &Input<'_>,
@@ -139,10 +140,16 @@ pub(crate) fn build_master(
     order: &[u32],
 ) -> Result<RecordBatch> {
     let schema = master_schema_for(opts);
-    let n = goldens.len();
-    debug_assert_eq!(n, order.len());
-    let rows = || 0..n;
-    let order = UInt32Array::from(order.to_vec());
+    let n = order.len();
+    // by_cluster[k] is the position in `order` of the k-th smallest cluster.
+    let mut by_cluster: Vec<u32> = (0..n as u32).collect();
+    by_cluster.par_sort_unstable_by_key(|&i| order[i as usize]);
+    let rows = || by_cluster.iter().map(|&i| order[i as usize] as usize);
+    let mut back = vec![0u32; n];
+    for (k, &i) in by_cluster.iter().enumerate() {
+        back[i as usize] = k as u32;
+    }
+    let back = UInt32Array::from(back);
     let rid = |g: u32| (g != NONE).then(|| input.records[g as usize].record_id);
 
     let mut jobs = vec![MasterCol::GoldenId];
@@ -271,7 +278,7 @@ pub(crate) fn build_master(
     };
     let mut built: Vec<ArrayRef> = jobs
         .par_iter()
-        .map(|&j| Ok(arrow::compute::take(&build(j), &order, None)?))
+        .map(|&j| Ok(arrow::compute::take(&build(j), &back, None)?))
         .collect::<Result<_>>()?;
     let children = built.split_off(built.len() - (MASTER_FIELDS.len() + 1));
     // As `take` of a struct array makes it: with an all-valid null buffer.
@@ -283,14 +290,14 @@ pub(crate) fn build_master(
     Ok(RecordBatch::try_new(schema, built)?)
 }
 
-/// Builds the crosswalk: every input record with its golden id, sorted by
-/// record id.
+/// Builds crosswalk rows: the records `rows` (global indices, a slice of
+/// the crosswalk's record-id order) with their golden ids.
 pub(crate) fn build_crosswalk(
     input: &Input<'_>,
+    rows: &[u32],
     clusters: &Clusters,
     ids: &IdAssignment,
 ) -> Result<RecordBatch> {
-    let rows = &input.by_record_id;
     let n = rows.len();
     let build = |col: usize| -> ArrayRef {
         match col {

@@ -171,6 +171,32 @@ impl OutputWriter {
         batches: &[RecordBatch],
         opts: &ParquetOptions,
     ) -> Result<WrittenFile> {
+        self.stage_parquet_from(
+            name,
+            schema,
+            batches
+                .iter()
+                .cloned()
+                .map(Ok::<_, std::convert::Infallible>),
+            opts,
+        )
+    }
+
+    /// [`OutputWriter::stage_parquet`] from batches made on demand: each
+    /// is pulled when the file needs it and dropped once encoded, so a
+    /// table built a slice at a time is never whole in memory. A batch
+    /// that fails to build fails the file with its error.
+    pub fn stage_parquet_from<I, E>(
+        &self,
+        name: &str,
+        schema: SchemaRef,
+        batches: I,
+        opts: &ParquetOptions,
+    ) -> Result<WrittenFile>
+    where
+        I: IntoIterator<Item = std::result::Result<RecordBatch, E>>,
+        E: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
         let path = self.staged_path(name)?;
         let file = File::create(&path).map_err(io(&path))?;
         let perr = |source| Error::Parquet {
@@ -189,12 +215,15 @@ impl OutputWriter {
         }
         let writer =
             ArrowWriter::try_new(file, Arc::clone(&schema), Some(props.build())).map_err(perr)?;
-        let file =
+        let batches = batches
+            .into_iter()
+            .map(|b| b.map_err(|e| parquet::errors::ParquetError::External(e.into())));
+        let (file, rows) =
             encode(writer, &schema, batches, opts.max_row_group_rows.max(1)).map_err(perr)?;
         file.sync_all().map_err(io(&path))?;
         Ok(WrittenFile {
             name: name.to_owned(),
-            rows: batches.iter().map(|b| b.num_rows() as u64).sum(),
+            rows,
             bytes: file.metadata().map_err(io(&path))?.len(),
         })
     }
@@ -285,41 +314,52 @@ impl Drop for OutputWriter {
 /// group of at most `group_rows` rows at a time, each column on its own
 /// rayon task, and returns the finished file. Produces the same bytes as
 /// `ArrowWriter::write` for each batch followed by `into_inner`.
+/// Encodes `batches` as row groups of `group_rows`; returns the file and
+/// the rows written.
 fn encode(
     writer: ArrowWriter<File>,
     schema: &SchemaRef,
-    batches: &[RecordBatch],
+    batches: impl Iterator<Item = parquet::errors::Result<RecordBatch>>,
     group_rows: usize,
-) -> parquet::errors::Result<File> {
+) -> parquet::errors::Result<(File, u64)> {
     use parquet::errors::ParquetError;
-    for b in batches {
+    let check = |b: RecordBatch| {
         let same = b.num_columns() == schema.fields().len()
             && b.schema()
                 .fields()
                 .iter()
                 .zip(schema.fields())
                 .all(|(a, f)| a.data_type() == f.data_type());
-        if !same {
-            return Err(ParquetError::General(
+        if same {
+            Ok(b)
+        } else {
+            Err(ParquetError::General(
                 "a batch does not match the file's schema".to_owned(),
-            ));
+            ))
         }
-    }
+    };
     let (mut file, factory) = writer.into_serialized_writer()?;
     // Inside a rayon pool, use it; outside one, stay on this thread rather
     // than start rayon's global pool behind the caller's back.
     let parallel = rayon::current_thread_index().is_some();
-    let mut pending = batches.iter().filter(|b| b.num_rows() > 0).cloned();
+    let mut pending = batches
+        .map(|b| b.and_then(check))
+        .filter(|b| b.as_ref().map_or(true, |b| b.num_rows() > 0));
     let mut carry: Option<RecordBatch> = None;
     let mut group = 0;
+    let mut total = 0u64;
     loop {
         // The next row group: up to `group_rows` rows, splitting a batch
         // across groups where needed (as ArrowWriter does).
         let mut pieces = Vec::new();
         let mut rows = 0;
         while rows < group_rows {
-            let Some(b) = carry.take().or_else(|| pending.next()) else {
-                break;
+            let b = match carry.take() {
+                Some(b) => b,
+                None => match pending.next() {
+                    Some(b) => b?,
+                    None => break,
+                },
             };
             let take = (group_rows - rows).min(b.num_rows());
             if take < b.num_rows() {
@@ -333,6 +373,7 @@ fn encode(
         if rows == 0 {
             break;
         }
+        total += rows as u64;
         let mut writers = factory.create_column_writers(group)?;
         for piece in &pieces {
             let leaves = |(field, column)| compute_leaves(field, column);
@@ -392,7 +433,7 @@ fn encode(
         row_group.close()?;
         group += 1;
     }
-    file.into_inner()
+    Ok((file.into_inner()?, total))
 }
 
 #[cfg(target_os = "linux")]

@@ -18,6 +18,7 @@ mod encryption;
 mod error;
 mod forget;
 mod ingest;
+mod memory;
 mod previous;
 mod progress;
 mod run;

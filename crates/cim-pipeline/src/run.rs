@@ -1,4 +1,5 @@
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -8,6 +9,7 @@ use cim_output::{OutputWriter, ParquetOptions, WrittenFile};
 use cim_schema::{QuarantineRow, batch::str_col, col};
 
 use crate::ingest::{Ingested, ingest_all};
+use crate::memory::StagePeaks;
 use crate::summary::{RowCounts, RunSummary};
 use crate::{PipelineError, Progress, files, previous};
 
@@ -84,6 +86,8 @@ pub fn run(
 
     pool.install(|| {
         let ingested = ingest_all(c, progress, None).map_err(|e| crate::error::keyed(cfg, e))?;
+        let mut peaks = StagePeaks::default();
+        peaks.end("ingest");
         let rows = conservation(&ingested)?;
         quality_gate(cfg, &ingested, &rows)?;
         let field_quality = ingested.field_quality()?;
@@ -113,6 +117,7 @@ pub fn run(
             let t = Instant::now();
             let result = cim_dedupe::dedupe(&ingested.records, &c.dedupe, model.as_ref())?;
             let dedupe_ms = t.elapsed().as_millis() as u64;
+            peaks.end("dedupe");
             progress.finish("dedupe");
             // Skipped blocks and rules change what was compared: say so (keys
             // appear as hashes only, never values).
@@ -123,7 +128,7 @@ pub fn run(
             progress.start("merge", None);
             let t = Instant::now();
             let prev = previous::read(&c.output.dir)?;
-            let merged = cim_merge::merge(
+            let merged = cim_merge::merge_lazily(
                 &ingested.records,
                 &result.cluster_of_row,
                 &c.survivorship,
@@ -135,22 +140,16 @@ pub fn run(
                 },
             )?;
             let merge_ms = t.elapsed().as_millis() as u64;
+            peaks.end("merge");
             progress.finish("merge");
 
             progress.start("write", None);
             let t = Instant::now();
-            let cim_merge::MergeOutput {
-                master,
-                crosswalk,
-                id_changes,
-                stats: merge_stats,
-                ..
-            } = merged;
-            // One batch at a time, each dropped once written (its columns
-            // encoded in parallel), so that the stage holds little beyond
-            // the run's data. pairs.parquet is written here rather than
-            // during the merge: its batch would add to the memory peak the
-            // merge's start already makes.
+            let merge_stats = merged.stats.clone();
+            let id_changes = &merged.id_changes;
+            // Each file encoded column-parallel; master, crosswalk and pairs
+            // are built a row group at a time as their file takes them, so
+            // none is ever whole in memory (gigabytes each at 10M records).
             let staged_file = |file: WrittenFile, t: Instant| {
                 tracing::debug!(
                     file = file.name,
@@ -161,20 +160,42 @@ pub fn run(
                 );
                 file
             };
-            let stage = |name: &str, batch: RecordBatch, opts: &ParquetOptions| {
+            // Slices of exactly one row group: the file is the same as from
+            // one whole batch.
+            let sliced = |name: &str,
+                          rows: usize,
+                          schema: arrow::datatypes::SchemaRef,
+                          opts: &ParquetOptions,
+                          slice: &dyn Fn(Range<usize>) -> Result<RecordBatch, PipelineError>| {
                 let t = Instant::now();
-                let file = writer.stage_parquet(name, batch.schema(), &[batch], opts)?;
+                let step = opts.max_row_group_rows.max(1);
+                let slices = (0..rows)
+                    .step_by(step)
+                    .map(|s| slice(s..(s + step).min(rows)));
+                let file = writer.stage_parquet_from(name, schema, slices, opts)?;
                 Ok::<_, PipelineError>(staged_file(file, t))
             };
-            let master = stage(files::MASTER, master, &enc.options(files::MASTER))?;
+            let master = sliced(
+                files::MASTER,
+                merged.master_rows(),
+                cim_merge::master_schema_for(&c.survivorship),
+                &enc.options(files::MASTER),
+                &|r| Ok(merged.master_batch(r)?),
+            )?;
             let (cross_files, pairs) = rayon::join(
                 || {
-                    let crosswalk = stage(files::CROSSWALK, crosswalk, &ParquetOptions::default())?;
+                    let crosswalk = sliced(
+                        files::CROSSWALK,
+                        merged.crosswalk_rows(),
+                        cim_merge::crosswalk_schema(),
+                        &ParquetOptions::default(),
+                        &|r| Ok(merged.crosswalk_batch(r)?),
+                    )?;
                     let t = Instant::now();
                     let history = writer.stage_parquet(
                         files::ID_CHANGES,
                         id_changes.schema(),
-                        &previous::history(prev.as_ref(), &id_changes),
+                        &previous::history(prev.as_ref(), id_changes),
                         &ParquetOptions::default(),
                     )?;
                     Ok::<_, PipelineError>([crosswalk, staged_file(history, t)])
@@ -183,13 +204,21 @@ pub fn run(
                     c.output
                         .pairs
                         .then(|| {
-                            let pairs = cim_dedupe::pairs_batch(&result, &ingested.records)?;
-                            stage(files::PAIRS, pairs, &ParquetOptions::default())
+                            let ids = cim_dedupe::record_ids(&ingested.records)?;
+                            let slice = |r| Ok(cim_dedupe::pairs_slice(&result, &ids, r)?);
+                            sliced(
+                                files::PAIRS,
+                                result.pairs.len(),
+                                slice(0..0)?.schema(),
+                                &ParquetOptions::default(),
+                                &slice,
+                            )
                         })
                         .transpose()
                 },
             );
             drop(prev);
+            drop(merged);
             let [crosswalk, history] = cross_files?;
             let quarantine = writer.stage_parquet(
                 files::QUARANTINE,
@@ -218,6 +247,7 @@ pub fn run(
             Ok::<_, PipelineError>((result, merge_stats, dedupe_ms, merge_ms, t, staged))
         });
         let (result, merge_stats, dedupe_ms, merge_ms, t, staged) = staged?;
+        peaks.end("write");
         for file in staged.into_iter().flatten() {
             writer.record(file);
         }
@@ -243,6 +273,7 @@ pub fn run(
             merge: to_json(&merge_stats)?,
             outputs: Vec::new(),
             timings_ms: timings,
+            peak_rss_mib: peaks.0,
         };
         summary
             .timings_ms

@@ -39,6 +39,12 @@ pub struct RunSummary {
     /// Wall time per stage in milliseconds (`ingest`, `normalize`, `dedupe`,
     /// `merge`, `write`, `total`).
     pub timings_ms: BTreeMap<String, u64>,
+    /// The process's peak resident memory so far at the end of each stage,
+    /// in MiB (`ingest` with normalising, `dedupe`, `merge`, `write`): the
+    /// stage that set the run's peak is the first with the largest figure.
+    /// Read from Linux's /proc; empty elsewhere. Absent in older runs.
+    #[serde(default)]
+    pub peak_rss_mib: BTreeMap<String, u64>,
 }
 
 /// Row conservation across the whole run.

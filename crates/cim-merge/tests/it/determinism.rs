@@ -162,3 +162,36 @@ fn master_slices_keep_each_golden_record_on_its_row() {
         assert!(!name.is_null(i));
     }
 }
+
+/// Master and crosswalk built a slice at a time (as the pipeline writes
+/// them) are the whole tables cut at the slice boundaries.
+#[test]
+fn slices_of_master_and_crosswalk_concatenate_to_the_whole() {
+    let (recs, clusters) = data();
+    let whole = run_with_threads(2, &recs, &clusters);
+    let batches: Vec<_> = recs.chunks(997).map(batch).collect();
+    let opts = SurvivorshipOptions::default();
+    let merged =
+        cim_merge::merge_lazily(&batches, &clusters, &opts, &sources(), None, &run("r1", 1))
+            .unwrap();
+    assert_eq!(merged.master_rows(), whole.master.num_rows());
+    assert_eq!(merged.crosswalk_rows(), whole.crosswalk.num_rows());
+    // Uneven steps, so slices start anywhere in cluster order.
+    for step in [1, 64, 333, 700] {
+        let cut =
+            |rows: usize,
+             f: &dyn Fn(std::ops::Range<usize>) -> arrow::record_batch::RecordBatch| {
+                let parts: Vec<_> = (0..rows)
+                    .step_by(step)
+                    .map(|s| f(s..(s + step).min(rows)))
+                    .collect();
+                arrow::compute::concat_batches(&parts[0].schema(), &parts).unwrap()
+            };
+        let master = cut(merged.master_rows(), &|r| merged.master_batch(r).unwrap());
+        assert_eq!(master, whole.master, "master in slices of {step}");
+        let crosswalk = cut(merged.crosswalk_rows(), &|r| {
+            merged.crosswalk_batch(r).unwrap()
+        });
+        assert_eq!(crosswalk, whole.crosswalk, "crosswalk in slices of {step}");
+    }
+}

@@ -270,3 +270,43 @@ fn a_batch_of_another_schema_is_refused() {
         .unwrap_err();
     assert!(err.to_string().contains("x.parquet"), "{err}");
 }
+
+#[test]
+fn batches_made_on_demand_are_written_in_order_and_a_failed_one_fails_the_file() {
+    let opts = ParquetOptions {
+        max_row_group_rows: 1000,
+        ..ParquetOptions::default()
+    };
+    let schema = nested(0..1).schema();
+    let tmp = tempfile::tempdir().unwrap();
+    let w = OutputWriter::begin(&tmp.path().join("out")).unwrap();
+    let built = std::cell::Cell::new(0);
+    let slices = (0..4500).step_by(1000).map(|s| {
+        built.set(built.get() + 1);
+        Ok::<_, std::io::Error>(nested(s..(s + 1000).min(4500)))
+    });
+    let file = w
+        .stage_parquet_from("lazy.parquet", schema.clone(), slices, &opts)
+        .unwrap();
+    assert_eq!((file.rows, built.get()), (4500, 5));
+    let (_, read) = read_parquet(&w.staging.join("lazy.parquet")).unwrap();
+    let back = arrow::compute::concat_batches(&schema, &read).unwrap();
+    assert_eq!(back, nested(0..4500));
+
+    // The third slice fails: the file fails with its reason, and no slice
+    // after it is made.
+    built.set(0);
+    let failing = (0..4500).step_by(1000).map(|s| {
+        built.set(built.get() + 1);
+        if s == 2000 {
+            Err(std::io::Error::other("slice 3 could not be built"))
+        } else {
+            Ok(nested(s..(s + 1000).min(4500)))
+        }
+    });
+    let err = w
+        .stage_parquet_from("failing.parquet", schema, failing, &opts)
+        .unwrap_err();
+    assert!(err.to_string().contains("slice 3 could not be built"), "{err}");
+    assert_eq!(built.get(), 3);
+}
