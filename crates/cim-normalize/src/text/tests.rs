@@ -165,3 +165,33 @@ fn ascii_placeholder_path_matches_the_general_one() {
         }
     }
 }
+
+#[test]
+fn ascii_placeholder_words_match_the_table() {
+    for p in PLACEHOLDERS {
+        assert_eq!(
+            is_ascii_placeholder_word(p.as_bytes()),
+            p.is_ascii(),
+            "{p:?}"
+        );
+    }
+    let ascii = PLACEHOLDERS.iter().filter(|p| p.is_ascii()).count();
+    assert_eq!(ascii, 25, "a new ASCII placeholder goes in both lists");
+}
+
+#[test]
+fn clean_cow_borrows_only_clean_ascii() {
+    assert!(matches!(clean_cow("John Smith"), Cow::Borrowed(_)));
+    for raw in [" John", "a  b", "José\u{200B} García", "张伟", "a\tb"] {
+        assert_eq!(clean_cow(raw), clean(raw), "{raw:?}");
+    }
+}
+
+#[test]
+fn fold_into_reuses_a_dirty_buffer() {
+    let mut buf = String::from("left over");
+    for raw in ["José García", "O'Brien", "张伟", "ＺＨＡＮＧ", ""] {
+        fold_into(raw, true, &mut buf);
+        assert_eq!(buf, fold(raw, true));
+    }
+}
