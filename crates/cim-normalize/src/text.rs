@@ -34,12 +34,21 @@ pub(crate) fn clean_cow(raw: &str) -> Cow<'_, str> {
     } else {
         Cow::Borrowed(raw)
     };
-    Cow::Owned(if is_nfkc_quick(filtered.chars()) == IsNormalized::Yes {
+    Cow::Owned(if is_nfkc_yes(&filtered) {
         // Most Han, Cyrillic, accented Latin text is already NFKC.
         collapse(filtered.chars())
     } else {
         collapse(filtered.nfkc())
     })
+}
+
+/// `is_nfkc_quick(s) == Yes`, answered without the Unicode tables for text
+/// of ASCII and CJK unified ideographs (U+4E00-U+9FFF: NFKC quick check
+/// Yes, combining class 0, tested exhaustively), most non-ASCII values here.
+fn is_nfkc_yes(s: &str) -> bool {
+    s.chars()
+        .all(|c| c.is_ascii() || ('\u{4E00}'..='\u{9FFF}').contains(&c))
+        || is_nfkc_quick(s.chars()) == IsNormalized::Yes
 }
 
 /// ASCII text [`collapse`] would return unchanged: no control characters,
@@ -160,7 +169,7 @@ pub(crate) fn fold_into(raw: &str, strip_accents: bool, out: &mut String) {
         for c in raw.chars() {
             folder.ascii(c);
         }
-    } else if is_nfkc_quick(raw.chars()) == IsNormalized::Yes {
+    } else if is_nfkc_yes(raw) {
         folder.chars(raw.chars(), strip_accents);
     } else {
         folder.chars(raw.nfkc(), strip_accents);
@@ -396,14 +405,24 @@ fn is_placeholder_any(cleaned: &str, na_is_value: bool) -> bool {
     if cleaned.len() > 16 {
         return false;
     }
-    let lower = cleaned.to_lowercase();
+    // Han and most other text has no case: no lower-cased copy then (the
+    // per-char test is exact; `to_lowercase` only adds final-sigma context,
+    // and `Σ` fails it).
+    let lower: Cow<'_, str> = if cleaned.chars().all(|c| {
+        let mut l = c.to_lowercase();
+        l.next() == Some(c) && l.next().is_none()
+    }) {
+        Cow::Borrowed(cleaned)
+    } else {
+        Cow::Owned(cleaned.to_lowercase())
+    };
     if na_is_value && lower == "na" {
         return false;
     }
     // Trimmed too: `空¡` must be a placeholder like the `空` that the name
     // normaliser would keep of it, or normalising is not idempotent.
     let trimmed = lower.trim_matches(|c: char| !c.is_alphanumeric());
-    PLACEHOLDERS.contains(&lower.as_str()) || PLACEHOLDERS.contains(&trimmed)
+    PLACEHOLDERS.contains(&&*lower) || PLACEHOLDERS.contains(&trimmed)
 }
 
 /// Cleans a raw value and reports `None` when it is missing (null, empty,

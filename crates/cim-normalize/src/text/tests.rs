@@ -195,3 +195,40 @@ fn fold_into_reuses_a_dirty_buffer() {
         assert_eq!(buf, fold(raw, true));
     }
 }
+
+#[test]
+fn cjk_unified_ideographs_are_nfkc_stable() {
+    use unicode_normalization::char::canonical_combining_class;
+    for c in '\u{4E00}'..='\u{9FFF}' {
+        let s = c.to_string();
+        assert_eq!(is_nfkc_quick(s.chars()), IsNormalized::Yes, "{c:?}");
+        assert_eq!(canonical_combining_class(c), 0, "{c:?}");
+    }
+    for s in [
+        "张伟",
+        "北京市朝阳区建国路88号",
+        "Ｚｈａｎｇ",
+        "ῒ",
+        "e\u{301}",
+        "\u{3000}",
+    ] {
+        assert_eq!(
+            is_nfkc_yes(s),
+            is_nfkc_quick(s.chars()) == IsNormalized::Yes,
+            "{s:?}"
+        );
+    }
+}
+
+#[test]
+fn caseless_placeholders_match_without_copy() {
+    for (s, want) in [
+        ("未知", true),
+        ("張偉", false),
+        ("NULL", true),
+        ("Σ", false),
+        ("空¡", true),
+    ] {
+        assert_eq!(is_placeholder(s, false), want, "{s:?}");
+    }
+}
