@@ -4,7 +4,7 @@ use cim_schema::FieldStatus;
 
 use crate::options::NormalizeOptions;
 use crate::tables::{ADDRESS_ABBREVIATION, COUNTRY, country_lookup_form};
-use crate::text::{clean, fold, present, upper};
+use crate::text::{ascii_upper, clean_cow, fold, fold_into, present, upper_owned};
 use crate::{FieldNorm, reason};
 
 /// Both address lines of a record, normalised.
@@ -34,19 +34,23 @@ fn simple(display: Option<String>) -> FieldNorm {
 
 /// Canonical form of one folded address token: abbreviation table, and
 /// German compounds ending in `strasse`/`str` (`hauptstrasse` = `hauptstr.`).
-fn canonical_token(tok: &str) -> String {
+/// Pushed onto `out` rather than returned: one per address token.
+fn push_canonical_token(tok: &str, out: &mut String) {
     if let Some(c) = ADDRESS_ABBREVIATION.get(tok) {
-        return (*c).to_string();
+        out.push_str(c);
+        return;
     }
     for suffix in ["strasse", "str"] {
         if let Some(stem) = tok.strip_suffix(suffix)
             && stem.len() >= 3
             && stem.bytes().all(|b| b.is_ascii_lowercase())
         {
-            return format!("{stem}st");
+            out.push_str(stem);
+            out.push_str("st");
+            return;
         }
     }
-    tok.to_string()
+    out.push_str(tok);
 }
 
 /// Address match key of a text: folded, each token canonicalised
@@ -58,7 +62,7 @@ pub fn address_key(text: &str, opts: &NormalizeOptions) -> String {
         if !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(&canonical_token(tok));
+        push_canonical_token(tok, &mut out);
     }
     out
 }
@@ -112,7 +116,7 @@ fn house_token(tok: &str) -> Option<String> {
 /// or `Apt 4B, 123 Main Street` (unit numbers are skipped), `5` from
 /// `Hauptstraße 5`.
 pub fn house_number(line: &str) -> Option<String> {
-    let s = clean(line);
+    let s = clean_cow(line);
     // Han addresses: digits followed by 号/號.
     if let Some(pos) = s.find(['号', '號']) {
         let before = &s[..pos];
@@ -128,10 +132,12 @@ pub fn house_number(line: &str) -> Option<String> {
             return Some(digits);
         }
     }
-    let tokens: Vec<&str> = s.split([' ', ',']).filter(|t| !t.is_empty()).collect();
+    let tokens = s.split([' ', ',']).filter(|t| !t.is_empty());
     let mut skip_next = false;
-    for tok in &tokens {
-        let folded = fold(tok, true);
+    // One buffer for every token's folded form.
+    let mut folded = String::new();
+    for tok in tokens {
+        fold_into(tok, true, &mut folded);
         if skip_next {
             skip_next = false;
             // "Unit 5/12": the part after the slash is the street number.
@@ -158,12 +164,13 @@ pub fn house_number(line: &str) -> Option<String> {
 pub fn address(line1: Option<&str>, line2: Option<&str>, opts: &NormalizeOptions) -> AddressNorm {
     let l1 = simple(present(line1, false));
     let l2 = simple(present(line2, false));
-    let text = [l1.display.as_deref(), l2.display.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
-    let key = address_key(&text, opts);
+    // Folding treats the joining space as any other separator, so with one
+    // line present the line itself is the text (no joined copy).
+    let key = match (l1.display.as_deref(), l2.display.as_deref()) {
+        (Some(a), Some(b)) => address_key(&format!("{a} {b}"), opts),
+        (Some(a), None) | (None, Some(a)) => address_key(a, opts),
+        (None, None) => address_key("", opts),
+    };
     let house = l1
         .display
         .as_deref()
@@ -261,9 +268,10 @@ pub fn postcode(raw: &str, country: Option<&str>) -> FieldNorm {
     let Some(c) = present(Some(raw), false) else {
         return FieldNorm::missing();
     };
-    let upper = upper(&c);
+    let upper = upper_owned(c);
     let compact: String = upper.chars().filter(|ch| ch.is_alphanumeric()).collect();
-    let generic_display = upper.clone();
+    // Copied only by the branches that display it.
+    let generic_display = &upper;
     let b = compact.as_bytes();
     let all_digits = !b.is_empty() && b.iter().all(u8::is_ascii_digit);
     let valid = |display: String, key: String| FieldNorm {
@@ -285,7 +293,7 @@ pub fn postcode(raw: &str, country: Option<&str>) -> FieldNorm {
             invalid()
         }
     };
-    let country = country.map(str::to_ascii_uppercase);
+    let country = country.map(ascii_upper);
     match country.as_deref() {
         Some("GB" | "GG" | "JE" | "IM") => {
             if is_uk(b) {
@@ -391,20 +399,23 @@ pub fn city(raw: &str, opts: &NormalizeOptions) -> FieldNorm {
         };
     }
     let folded = fold(&c, opts.strip_accents);
-    let mut key = folded
-        .split(' ')
-        .map(|t| match t {
+    // Built in one buffer, as `join(" ")` of the mapped tokens would.
+    let mut key = String::with_capacity(folded.len());
+    for (i, t) in folded.split(' ').enumerate() {
+        if i > 0 {
+            key.push(' ');
+        }
+        key.push_str(match t {
             "saint" | "st" | "ste" | "sainte" => "st",
             "mount" | "mt" => "mt",
             "fort" | "ft" => "ft",
             t => t,
-        })
-        .collect::<Vec<_>>()
-        .join(" ");
+        });
+    }
     if let Some(stem) = key.strip_suffix('市')
         && stem.chars().count() >= 2
     {
-        key = stem.to_string();
+        key.truncate(stem.len());
     }
     FieldNorm {
         display: Some(c),

@@ -145,6 +145,8 @@ pub fn normalize_batch(
         .collect();
     let mut issues = StringBuilder::with_capacity(n, n * 4);
 
+    // Reused across rows: most rows have no issue, the rest a short list.
+    let mut issue_text = String::new();
     for i in 0..n {
         let get = |f: CanonicalField| opt_str(inputs[f as usize], i);
         let ctx = RowContext {
@@ -155,7 +157,7 @@ pub fn normalize_batch(
             phone_region,
         };
         let row = normalize_row(&get, &ctx);
-        let mut issue_text = String::new();
+        issue_text.clear();
         for (f, (display, status, issue)) in CanonicalField::ALL.iter().zip(row.fields) {
             displays[*f as usize].append_option(display);
             statuses[*f as usize].push(status.code());
@@ -171,7 +173,11 @@ pub fn normalize_batch(
         for (b, k) in keys.iter_mut().zip(row.keys) {
             b.append_option(k);
         }
-        issues.append_option((!issue_text.is_empty()).then_some(issue_text));
+        if issue_text.is_empty() {
+            issues.append_null();
+        } else {
+            issues.append_value(&issue_text);
+        }
     }
 
     for (mut d, s) in displays.into_iter().zip(statuses) {
@@ -213,13 +219,13 @@ fn normalize_row<'a>(
 
     row.set(F::SourceKey, text(F::SourceKey, &source_key), None);
 
-    let ctry = text(F::Country, &country);
-    let row_country: Option<&str> = ctry.key.as_deref().or(default_country);
-    let row_country = row_country.map(str::to_owned);
-    let mut ctry = ctry;
+    let mut ctry = text(F::Country, &country);
     if ctry.key.is_none() && ctry.status == FieldStatus::Missing {
         ctry.key = default_country.map(str::to_owned);
     }
+    // The key, else the default, whether or not the default was just
+    // filled in: borrowed from `ctry`, which is stored last.
+    let row_country: Option<&str> = ctry.key.as_deref().or(default_country);
 
     let names = person_name(
         get(F::FullName),
@@ -245,7 +251,7 @@ fn normalize_row<'a>(
     }
 
     if let Some(raw) = get(F::Phone) {
-        let region = phone_region.or(row_country.as_deref());
+        let region = phone_region.or(row_country);
         let p = phone(raw, region);
         row.key(K::Phone, p.key);
         row.set_raw(F::Phone, p.display, p.status, p.issue);
@@ -255,7 +261,13 @@ fn normalize_row<'a>(
         let d = date_with_reference(raw, hints.date_order, hints.excel_dates, opts, reference);
         if d.status == FieldStatus::Valid {
             row.key(K::Dob, d.display.clone());
-            row.key(K::BirthYear, d.date.map(|x| format!("{:04}", x.year())));
+            // The display is `YYYY-MM-DD` for years 0-9999: its first four
+            // characters are the year, without formatting it again.
+            let year = match (&d.display, d.date) {
+                (Some(s), Some(x)) if (0..=9999).contains(&x.year()) => Some(s[..4].to_string()),
+                (_, x) => x.map(|x| format!("{:04}", x.year())),
+            };
+            row.key(K::BirthYear, year);
         }
         row.set_raw(F::DateOfBirth, d.display, d.status, d.issue);
     }
@@ -272,10 +284,9 @@ fn normalize_row<'a>(
     row.set(F::Region, text(F::Region, &region), None);
     row.set(
         F::Postcode,
-        text(F::Postcode, &|s| postcode(s, row_country.as_deref())),
+        text(F::Postcode, &|s| postcode(s, row_country)),
         Some(K::Postcode),
     );
-    row.set(F::Country, ctry, Some(K::Country));
     row.set(
         F::Company,
         text(F::Company, &|s| company(s, opts)),
@@ -283,9 +294,10 @@ fn normalize_row<'a>(
     );
     row.set(
         F::NationalId,
-        text(F::NationalId, &|s| national_id(s, row_country.as_deref())),
+        text(F::NationalId, &|s| national_id(s, row_country)),
         Some(K::NationalId),
     );
+    row.set(F::Country, ctry, Some(K::Country));
 
     if let Some(raw) = get(F::UpdatedAt) {
         let t = datetime_with_reference(raw, hints.date_order, reference);

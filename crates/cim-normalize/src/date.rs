@@ -11,12 +11,14 @@
 //! (5-digit serials cover 1927-05-18 to 2173-10-14, and a 5-digit value in a
 //! date column has no other plausible reading).
 
+use std::borrow::Cow;
+
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use cim_schema::FieldStatus;
 
 use crate::options::{DateOrder, NormalizeOptions};
 use crate::reason;
-use crate::text::{clean, is_placeholder};
+use crate::text::{clean, clean_cow, is_placeholder};
 
 /// A normalised date.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,7 +138,16 @@ pub fn parse_date(
     excel_dates: bool,
     reference: NaiveDate,
 ) -> Result<NaiveDate, &'static str> {
-    let s = clean(raw).to_lowercase();
+    // Borrowed when already clean lower-case ASCII (ISO dates, digits):
+    // this runs for two fields of every row.
+    let cleaned = clean_cow(raw);
+    let s: Cow<'_, str> = if !cleaned.is_ascii() {
+        Cow::Owned(cleaned.to_lowercase())
+    } else if cleaned.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(cleaned.to_ascii_lowercase())
+    } else {
+        cleaned
+    };
     if excel_dates
         && let Ok(f) = s.parse::<f64>()
         && (1.0..2_958_466.0).contains(&f)
@@ -402,27 +413,44 @@ fn parse_time(t: &str) -> Option<(NaiveTime, Option<i32>)> {
 /// `d.format("%Y-%m-%d")` without chrono's format-string interpreter
 /// (one value per row: it showed in profiles).
 fn iso_date(d: NaiveDate) -> String {
-    use std::fmt::Write as _;
     if !(0..=9999).contains(&d.year()) {
         // Signed, wider years: chrono's own rendering.
         return d.format("%Y-%m-%d").to_string();
     }
     let mut s = String::with_capacity(19);
-    let _ = write!(s, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day());
+    // Digits pushed directly: `write!` with padding went through the
+    // formatting machinery for each of the three numbers.
+    let y = d.year() as u32;
+    push_2_digits(&mut s, y / 100);
+    push_2_digits(&mut s, y % 100);
+    s.push('-');
+    push_2_digits(&mut s, d.month());
+    s.push('-');
+    push_2_digits(&mut s, d.day());
     s
+}
+
+/// Appends `v` (below 100) as two digits, as `{:02}` would.
+fn push_2_digits(s: &mut String, v: u32) {
+    s.push(char::from(b'0' + (v / 10) as u8));
+    s.push(char::from(b'0' + (v % 10) as u8));
 }
 
 /// `dt.format("%Y-%m-%dT%H:%M:%S")`, see [`iso_date`].
 fn iso_datetime(dt: &chrono::NaiveDateTime) -> String {
     use chrono::Timelike;
-    use std::fmt::Write as _;
     if !(0..=9999).contains(&dt.year()) {
         return dt.format("%Y-%m-%dT%H:%M:%S").to_string();
     }
     let mut s = iso_date(dt.date());
     // `%S` prints a leap second (nanosecond >= 1e9) as 60.
     let sec = dt.second() + u32::from(dt.nanosecond() >= 1_000_000_000);
-    let _ = write!(s, "T{:02}:{:02}:{:02}", dt.hour(), dt.minute(), sec);
+    s.push('T');
+    push_2_digits(&mut s, dt.hour());
+    s.push(':');
+    push_2_digits(&mut s, dt.minute());
+    s.push(':');
+    push_2_digits(&mut s, sec);
     s
 }
 

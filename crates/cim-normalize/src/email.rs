@@ -5,7 +5,7 @@ use cim_schema::FieldStatus;
 use crate::options::NormalizeOptions;
 use crate::reason;
 use crate::tables::{EMAIL_PROVIDER, EMAIL_TYPO};
-use crate::text::{clean, is_placeholder, lower};
+use crate::text::{clean_cow, is_placeholder, lower};
 
 /// A normalised email address.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -204,7 +204,7 @@ pub fn fix_domain_typo(domain: &str) -> Option<String> {
 /// domain is never deliverable to the customer, and the typo table only
 /// lists misspellings of big providers. Provider rules affect the key only.
 pub fn email(raw: &str, opts: &NormalizeOptions) -> EmailNorm {
-    let cleaned = clean(raw);
+    let cleaned = clean_cow(raw);
     if is_placeholder(&cleaned, false) {
         return EmailNorm::missing();
     }
@@ -218,22 +218,27 @@ pub fn email(raw: &str, opts: &NormalizeOptions) -> EmailNorm {
         return EmailNorm::invalid(addr, reason::SYNTAX);
     };
     let domain = domain.trim_end_matches('.');
-    let domain = match opts
+    let fixed = opts
         .fix_email_typos
         .then(|| fix_domain_typo(domain))
-        .flatten()
-    {
-        Some(d) => d,
-        None => domain.to_string(),
+        .flatten();
+    // Most addresses display as unwrapped: `addr` itself then, not a copy.
+    let unchanged = fixed.is_none() && domain.len() + local.len() + 1 == addr.len();
+    let domain: &str = fixed.as_deref().unwrap_or(domain);
+    let display = |addr: &str| {
+        if unchanged {
+            addr.to_string()
+        } else {
+            join_at(local, domain)
+        }
     };
-    let display = format!("{local}@{domain}");
-    if !local_ok(local) || !domain_ok(&domain) || local.contains('@') {
-        return EmailNorm::invalid(display, reason::SYNTAX);
+    if !local_ok(local) || !domain_ok(domain) || local.contains('@') {
+        return EmailNorm::invalid(display(&addr), reason::SYNTAX);
     }
-    if is_placeholder_email(local, &domain) {
-        return EmailNorm::invalid(display, reason::PLACEHOLDER);
+    if is_placeholder_email(local, domain) {
+        return EmailNorm::invalid(display(&addr), reason::PLACEHOLDER);
     }
-    let (key_local, key_domain) = match EMAIL_PROVIDER.get(domain.as_str()) {
+    let (key_local, key_domain) = match EMAIL_PROVIDER.get(domain) {
         Some(p) if opts.email_provider_rules => {
             let mut l = local;
             if p.plus_tags
@@ -247,17 +252,33 @@ pub fn email(raw: &str, opts: &NormalizeOptions) -> EmailNorm {
             } else {
                 l.to_string()
             };
-            (l, p.canonical.to_string())
+            (l, p.canonical)
         }
-        _ => (local.to_string(), domain.clone()),
+        _ => (local.to_string(), domain),
+    };
+    let key = join_at(&key_local, key_domain);
+    let display = if unchanged {
+        addr
+    } else {
+        join_at(local, domain)
     };
     EmailNorm {
-        key: Some(format!("{key_local}@{key_domain}")),
+        key: Some(key),
         local_key: Some(key_local),
         display: Some(display),
         status: FieldStatus::Valid,
         issue: None,
     }
+}
+
+/// `format!("{local}@{domain}")` without the formatting machinery (twice
+/// per address).
+fn join_at(local: &str, domain: &str) -> String {
+    let mut s = String::with_capacity(local.len() + 1 + domain.len());
+    s.push_str(local);
+    s.push('@');
+    s.push_str(domain);
+    s
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use cim_schema::FieldStatus;
 
-use crate::text::{fold, present, upper};
+use crate::text::{ascii_upper, fold, present, upper_owned};
 use crate::{FieldNorm, reason};
 
 /// Normalises gender to `f`, `m` or `x` (female/male/女/男/F/M/W/woman/
@@ -65,7 +65,7 @@ pub fn national_id(raw: &str, country: Option<&str>) -> FieldNorm {
     let Some(c) = present(Some(raw), false) else {
         return FieldNorm::missing();
     };
-    let display = upper(&c);
+    let display = upper_owned(c);
     let key: String = display
         .chars()
         .filter(char::is_ascii_alphanumeric)
@@ -83,7 +83,7 @@ pub fn national_id(raw: &str, country: Option<&str>) -> FieldNorm {
     if key.bytes().all(|b| b == first) {
         return invalid(reason::PLACEHOLDER);
     }
-    match country.map(str::to_ascii_uppercase).as_deref() {
+    match country.map(ascii_upper).as_deref() {
         Some("CN")
             if key.len() == 18
                 && key[..17].bytes().all(|b| b.is_ascii_digit())

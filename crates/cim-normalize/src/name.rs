@@ -6,6 +6,7 @@
 //! with `Zhang Wei`, `Wei Zhang` and `ZHANG Wei` on the order-free full-name
 //! key (`wei zhang`).
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use cim_schema::FieldStatus;
@@ -14,7 +15,7 @@ use rphonetic::{DoubleMetaphone, Encoder};
 
 use crate::options::NormalizeOptions;
 use crate::tables::{HAN_SURNAME, HONORIFIC, NICKNAME};
-use crate::text::{clean, fold, has_han, is_han, present};
+use crate::text::{clean_cow, fold, has_han, is_han, present, with_fold};
 use crate::{FieldNorm, reason};
 
 /// Family-name particles: a family name starts at the first of these that
@@ -49,11 +50,11 @@ pub struct NameParts {
 }
 
 fn is_title(token: &str) -> bool {
-    HONORIFIC.titles.contains(fold(token, true).as_str())
+    with_fold(token, true, |f| HONORIFIC.titles.contains(f))
 }
 
 fn is_suffix(token: &str) -> bool {
-    HONORIFIC.suffixes.contains(fold(token, true).as_str())
+    with_fold(token, true, |f| HONORIFIC.suffixes.contains(f))
 }
 
 fn join(tokens: &[&str]) -> Option<String> {
@@ -92,7 +93,7 @@ fn is_caps(token: &str) -> bool {
 /// A single Latin token is a given name, or a family name after a title
 /// (`Mr Smith`).
 pub fn split_full_name(raw: &str) -> NameParts {
-    let cleaned = clean(raw);
+    let cleaned = clean_cow(raw);
     if has_han(&cleaned) {
         split_han(&cleaned)
     } else {
@@ -180,7 +181,7 @@ fn split_latin(s: &str) -> NameParts {
                 out.middle = join(&rest[1..]);
             } else {
                 let start = (1..n - 1)
-                    .find(|&i| PARTICLES.contains(&fold(toks[i], true).as_str()))
+                    .find(|&i| with_fold(toks[i], true, |f| PARTICLES.contains(&f)))
                     .unwrap_or(n - 1);
                 out.given = join(&toks[..1]);
                 out.middle = join(&toks[1..start]);
@@ -359,7 +360,12 @@ pub fn canonical_given(token: &str) -> &str {
 /// Double Metaphone primary code of a key (ASCII letters only), `None` when
 /// the key has none.
 pub fn phonetic(key: &str) -> Option<String> {
-    let letters: String = key.chars().filter(char::is_ascii_alphabetic).collect();
+    // Most keys are letters only: borrowed then, not copied.
+    let letters: Cow<'_, str> = if key.bytes().all(|b| b.is_ascii_alphabetic()) {
+        Cow::Borrowed(key)
+    } else {
+        Cow::Owned(key.chars().filter(char::is_ascii_alphabetic).collect())
+    };
     if letters.is_empty() {
         return None;
     }
@@ -367,13 +373,13 @@ pub fn phonetic(key: &str) -> Option<String> {
     // records) and Double Metaphone is dozens of string tests per letter:
     // memoise per thread. The function is pure, so results are the same.
     PHONETIC_MEMO.with_borrow_mut(|memo| {
-        if let Some(code) = memo.get(letters.as_str()) {
+        if let Some(code) = memo.get(&*letters) {
             return code.clone();
         }
         let code = DOUBLE_METAPHONE.encode(&letters);
         let code = if code.is_empty() { None } else { Some(code) };
         if memo.len() < PHONETIC_MEMO_CAP {
-            memo.insert(letters.into_boxed_str(), code.clone());
+            memo.insert(letters.into_owned().into_boxed_str(), code.clone());
         }
         code
     })
@@ -455,8 +461,9 @@ pub fn person_name(
     opts: &NormalizeOptions,
 ) -> PersonNameNorm {
     let full_clean = present(full, true);
-    let split = full_clean.as_deref().map(split_full_name);
-    let mut full_f = name_field(split.as_ref().map(|p| p.display.clone()));
+    let mut split = full_clean.as_deref().map(split_full_name);
+    // The split's display is not read again: moved, not copied.
+    let mut full_f = name_field(split.as_mut().map(|p| std::mem::take(&mut p.display)));
     let mut given_f = name_field(present(given, true));
     let mut middle_f = name_field(present(middle, true));
     let mut family_f = name_field(present(family, true));
@@ -477,28 +484,25 @@ pub fn person_name(
             family_f = name_field(part(&p.family));
         }
     }
-    fn valid(f: &FieldNorm) -> Option<String> {
-        if f.status == FieldStatus::Valid {
-            f.display.clone()
-        } else {
-            None
-        }
-    }
-    let g = valid(&given_f);
-    let m = valid(&middle_f);
-    let fam = valid(&family_f);
+    // Borrowed field by field (not copied), so that the keys can be set
+    // below.
+    let g = (given_f.status == FieldStatus::Valid)
+        .then_some(given_f.display.as_deref())
+        .flatten();
+    let m = (middle_f.status == FieldStatus::Valid)
+        .then_some(middle_f.display.as_deref())
+        .flatten();
+    let fam = (family_f.status == FieldStatus::Valid)
+        .then_some(family_f.display.as_deref())
+        .flatten();
 
     // Fill a missing full name from the parts.
     if full_f.status == FieldStatus::Missing && (g.is_some() || fam.is_some()) {
-        let both_han = g.as_deref().is_none_or(has_han) && fam.as_deref().is_none_or(has_han);
+        let both_han = g.is_none_or(has_han) && fam.is_none_or(has_han);
         let display = if both_han {
-            format!(
-                "{}{}",
-                fam.as_deref().unwrap_or(""),
-                g.as_deref().unwrap_or("")
-            )
+            format!("{}{}", fam.unwrap_or(""), g.unwrap_or(""))
         } else {
-            [g.as_deref(), m.as_deref(), fam.as_deref()]
+            [g, m, fam]
                 .into_iter()
                 .flatten()
                 .collect::<Vec<_>>()
@@ -507,42 +511,51 @@ pub fn person_name(
         full_f = name_field(Some(display));
     }
 
-    let given_toks = g
-        .as_deref()
-        .map(|s| given_tokens(s, opts))
-        .unwrap_or_default();
+    let given_toks = g.map(|s| given_tokens(s, opts)).unwrap_or_default();
     let middle_toks = m
-        .as_deref()
         .map(|s| part_tokens(s, false, opts.strip_accents))
         .unwrap_or_default();
     let family_toks = fam
-        .as_deref()
         .map(|s| part_tokens(s, true, opts.strip_accents))
         .unwrap_or_default();
 
+    given_f.key = (!given_toks.is_empty()).then(|| given_toks.join(" "));
+    family_f.key = (!family_toks.is_empty()).then(|| family_toks.join(" "));
+    let given_phonetic = given_toks.first().and_then(|t| phonetic(t));
+    let family_phonetic = family_f.key.as_deref().and_then(phonetic);
+
     // The full key: from the full name's own split when it is valid, so a
-    // record's full key does not depend on which part columns it has.
+    // record's full key does not depend on which part columns it has. A
+    // split part equal to the part used above has the same tokens (the
+    // tokenisers are pure): those are reused, not recomputed.
     let mut full_toks: Vec<String> = match (&split, full_valid) {
         (Some(p), true) => {
-            let mut t = p
-                .given
-                .as_deref()
-                .map(|s| given_tokens(s, opts))
-                .unwrap_or_default();
-            if let Some(mid) = &p.middle {
+            let mut t = if p.given.as_deref() == g {
+                given_toks
+            } else {
+                p.given
+                    .as_deref()
+                    .map(|s| given_tokens(s, opts))
+                    .unwrap_or_default()
+            };
+            if p.middle.as_deref() == m {
+                t.extend(middle_toks);
+            } else if let Some(mid) = &p.middle {
                 t.extend(part_tokens(mid, false, opts.strip_accents));
             }
-            if let Some(f) = &p.family {
+            if p.family.as_deref() == fam {
+                t.extend(family_toks);
+            } else if let Some(f) = &p.family {
                 t.extend(part_tokens(f, true, opts.strip_accents));
             }
             t
         }
-        _ => given_toks
-            .iter()
-            .chain(&middle_toks)
-            .chain(&family_toks)
-            .cloned()
-            .collect(),
+        _ => {
+            let mut t = given_toks;
+            t.extend(middle_toks);
+            t.extend(family_toks);
+            t
+        }
     };
     full_toks.sort_unstable();
     full_f.key = if full_toks.is_empty() || full_f.status == FieldStatus::Invalid {
@@ -550,11 +563,6 @@ pub fn person_name(
     } else {
         Some(full_toks.join(" "))
     };
-    given_f.key = (!given_toks.is_empty()).then(|| given_toks.join(" "));
-    family_f.key = (!family_toks.is_empty()).then(|| family_toks.join(" "));
-
-    let given_phonetic = given_toks.first().and_then(|t| phonetic(t));
-    let family_phonetic = family_f.key.as_deref().and_then(phonetic);
     let given_initial = given_f
         .key
         .as_deref()
@@ -571,15 +579,11 @@ pub fn person_name(
             (!h.is_empty()).then_some(h)
         }
         _ => {
-            let gh = g
-                .as_deref()
-                .is_none_or(|s| has_han(s) && !s.chars().any(|c| c.is_ascii_alphabetic()));
-            let fh = fam
-                .as_deref()
-                .is_some_and(|s| has_han(s) && !s.chars().any(|c| c.is_ascii_alphabetic()));
+            let gh = g.is_none_or(|s| has_han(s) && !s.chars().any(|c| c.is_ascii_alphabetic()));
+            let fh = fam.is_some_and(|s| has_han(s) && !s.chars().any(|c| c.is_ascii_alphabetic()));
             if gh && fh {
-                let f = han_only(strip_han_honorific(fam.as_deref().unwrap_or("")));
-                Some(format!("{f}{}", han_only(g.as_deref().unwrap_or(""))))
+                let f = han_only(strip_han_honorific(fam.unwrap_or("")));
+                Some(format!("{f}{}", han_only(g.unwrap_or(""))))
             } else {
                 None
             }

@@ -1,6 +1,8 @@
 //! Text primitives every field normaliser builds on: display cleaning,
 //! key folding, placeholder detection and script tests.
 
+use std::borrow::Cow;
+
 use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
@@ -12,22 +14,41 @@ use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 ///
 /// Idempotent: `clean(&clean(s)) == clean(s)`.
 pub fn clean(raw: &str) -> String {
+    clean_cow(raw).into_owned()
+}
+
+/// [`clean`], borrowing `raw` when it is already clean ASCII (most values):
+/// for callers that only read the cleaned text.
+pub(crate) fn clean_cow(raw: &str) -> Cow<'_, str> {
     if raw.is_ascii() {
         if is_clean_ascii(raw.as_bytes()) {
-            // Most values: one allocation, no per-char pushes.
-            return raw.to_owned();
+            return Cow::Borrowed(raw);
         }
-        return collapse(raw.chars());
+        return Cow::Owned(collapse(raw.chars()));
     }
     // Format characters go before NFKC: removing them afterwards could put
     // a base letter next to a combining mark and make the result non-NFKC.
-    let filtered: String = raw.chars().filter(|c| !is_format(*c)).collect();
-    if is_nfkc_quick(filtered.chars()) == IsNormalized::Yes {
+    // They are rare, so the filtered copy is made only when there are some.
+    let filtered: Cow<'_, str> = if raw.chars().any(is_format) {
+        Cow::Owned(raw.chars().filter(|c| !is_format(*c)).collect())
+    } else {
+        Cow::Borrowed(raw)
+    };
+    Cow::Owned(if is_nfkc_yes(&filtered) {
         // Most Han, Cyrillic, accented Latin text is already NFKC.
         collapse(filtered.chars())
     } else {
         collapse(filtered.nfkc())
-    }
+    })
+}
+
+/// `is_nfkc_quick(s) == Yes`, answered without the Unicode tables for text
+/// of ASCII and CJK unified ideographs (U+4E00-U+9FFF: NFKC quick check
+/// Yes, combining class 0, tested exhaustively), most non-ASCII values here.
+fn is_nfkc_yes(s: &str) -> bool {
+    s.chars()
+        .all(|c| c.is_ascii() || ('\u{4E00}'..='\u{9FFF}').contains(&c))
+        || is_nfkc_quick(s.chars()) == IsNormalized::Yes
 }
 
 /// ASCII text [`collapse`] would return unchanged: no control characters,
@@ -60,6 +81,27 @@ fn collapse(chars: impl Iterator<Item = char>) -> String {
 /// decompose: `ῒ` upper-cases to `Ϊ` + combining grave).
 pub(crate) fn upper(cleaned: &str) -> String {
     recase(cleaned, str::to_uppercase)
+}
+
+/// [`upper`] of an owned value: ASCII is upper-cased in place (the same
+/// result, no copy).
+pub(crate) fn upper_owned(mut cleaned: String) -> String {
+    if cleaned.is_ascii() {
+        cleaned.make_ascii_uppercase();
+        cleaned
+    } else {
+        upper(&cleaned)
+    }
+}
+
+/// `s.to_ascii_uppercase()`, borrowed when it changes nothing (country
+/// codes come upper-case from the country table).
+pub(crate) fn ascii_upper(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_lowercase()) {
+        Cow::Owned(s.to_ascii_uppercase())
+    } else {
+        Cow::Borrowed(s)
+    }
 }
 
 /// Lower-cases a cleaned value for display, staying NFKC.
@@ -109,40 +151,71 @@ fn is_apostrophe(c: char) -> bool {
 /// punctuation or symbol turned into a single space, ends trimmed. Han and
 /// other scripts' letters and digits are kept.
 pub fn fold(raw: &str, strip_accents: bool) -> String {
-    let mut out = Folder {
-        out: String::with_capacity(raw.len()),
+    let mut out = String::with_capacity(raw.len());
+    fold_into(raw, strip_accents, &mut out);
+    out
+}
+
+/// [`fold`] into `out` (cleared first), so that a caller folding many
+/// short tokens reuses one buffer.
+pub(crate) fn fold_into(raw: &str, strip_accents: bool, out: &mut String) {
+    out.clear();
+    let mut folder = Folder {
+        out: std::mem::take(out),
         space: false,
         keep_marks: !strip_accents,
     };
     if raw.is_ascii() {
         for c in raw.chars() {
-            out.ascii(c);
+            folder.ascii(c);
         }
-        return out.out;
-    }
-    let quick = is_nfkc_quick(raw.chars()) == IsNormalized::Yes;
-    let chars: Box<dyn Iterator<Item = char>> = if quick {
-        Box::new(raw.chars())
+    } else if is_nfkc_yes(raw) {
+        folder.chars(raw.chars(), strip_accents);
     } else {
-        Box::new(raw.nfkc())
-    };
-    for c in chars {
-        if is_format(c) || is_apostrophe(c) {
-            continue;
-        }
-        if c.is_ascii() {
-            out.ascii(c);
-        } else if strip_accents && !('\u{AC00}'..='\u{D7A3}').contains(&c) {
-            decompose_canonical(c, |d| {
-                if !is_combining_mark(d) {
-                    out.unicode(d, true);
-                }
-            });
-        } else {
-            out.unicode(c, strip_accents);
+        folder.chars(raw.nfkc(), strip_accents);
+    }
+    *out = folder.out;
+}
+
+impl Folder {
+    /// The general (non-ASCII) path of [`fold`].
+    fn chars(&mut self, chars: impl Iterator<Item = char>, strip_accents: bool) {
+        let out = self;
+        for c in chars {
+            if is_format(c) || is_apostrophe(c) {
+                continue;
+            }
+            if c.is_ascii() {
+                out.ascii(c);
+            } else if strip_accents && !('\u{AC00}'..='\u{D7A3}').contains(&c) {
+                decompose_canonical(c, |d| {
+                    if !is_combining_mark(d) {
+                        out.unicode(d, true);
+                    }
+                });
+            } else {
+                out.unicode(c, strip_accents);
+            }
         }
     }
-    out.out
+}
+
+thread_local! {
+    /// [`with_fold`]'s buffer.
+    static FOLD_BUF: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// Calls `f` with [`fold`] of `raw`, folded into a per-thread buffer: for
+/// the many tokens that are folded only to be looked up.
+pub(crate) fn with_fold<R>(raw: &str, strip_accents: bool, f: impl FnOnce(&str) -> R) -> R {
+    FOLD_BUF.with(|buf| match buf.try_borrow_mut() {
+        Ok(mut buf) => {
+            fold_into(raw, strip_accents, &mut buf);
+            f(&buf)
+        }
+        // Only if `f` itself folds this way: correct, just not reused.
+        Err(_) => f(&fold(raw, strip_accents)),
+    })
 }
 
 struct Folder {
@@ -278,15 +351,51 @@ fn is_placeholder_ascii(b: &[u8], na_is_value: bool) -> bool {
     let lower = &mut buf[..b.len()];
     lower.copy_from_slice(b);
     lower.make_ascii_lowercase();
-    let Ok(lower) = std::str::from_utf8(lower) else {
-        // Unreachable (ASCII stays ASCII); the general path is exact anyway.
-        return is_placeholder_any(&String::from_utf8_lossy(b), na_is_value);
-    };
-    if na_is_value && lower == "na" {
+    let lower: &[u8] = lower;
+    if na_is_value && lower == b"na" {
         return false;
     }
-    let trimmed = lower.trim_matches(|c: char| !c.is_ascii_alphanumeric());
-    PLACEHOLDERS.contains(&lower) || PLACEHOLDERS.contains(&trimmed)
+    let start = lower.iter().position(u8::is_ascii_alphanumeric);
+    let end = lower.iter().rposition(u8::is_ascii_alphanumeric);
+    let trimmed = match (start, end) {
+        (Some(s), Some(e)) => &lower[s..=e],
+        _ => &[],
+    };
+    is_ascii_placeholder_word(lower) || is_ascii_placeholder_word(trimmed)
+}
+
+/// The ASCII entries of [`PLACEHOLDERS`] (a test keeps the two in step):
+/// a `match` tests the length first, where `PLACEHOLDERS.contains` compares
+/// every entry, and this runs for nearly every value.
+fn is_ascii_placeholder_word(lower: &[u8]) -> bool {
+    matches!(
+        lower,
+        b"n/a"
+            | b"n.a."
+            | b"n.a"
+            | b"n/k"
+            | b"na"
+            | b"null"
+            | b"nil"
+            | b"none"
+            | b"nan"
+            | b"#n/a"
+            | b"(null)"
+            | b"<null>"
+            | b"[null]"
+            | b"(none)"
+            | b"<none>"
+            | b"unknown"
+            | b"unk"
+            | b"not known"
+            | b"not available"
+            | b"not applicable"
+            | b"not provided"
+            | b"not specified"
+            | b"undefined"
+            | b"blank"
+            | b"empty"
+    )
 }
 
 fn is_placeholder_any(cleaned: &str, na_is_value: bool) -> bool {
@@ -296,14 +405,24 @@ fn is_placeholder_any(cleaned: &str, na_is_value: bool) -> bool {
     if cleaned.len() > 16 {
         return false;
     }
-    let lower = cleaned.to_lowercase();
+    // Han and most other text has no case: no lower-cased copy then (the
+    // per-char test is exact; `to_lowercase` only adds final-sigma context,
+    // and `Σ` fails it).
+    let lower: Cow<'_, str> = if cleaned.chars().all(|c| {
+        let mut l = c.to_lowercase();
+        l.next() == Some(c) && l.next().is_none()
+    }) {
+        Cow::Borrowed(cleaned)
+    } else {
+        Cow::Owned(cleaned.to_lowercase())
+    };
     if na_is_value && lower == "na" {
         return false;
     }
     // Trimmed too: `空¡` must be a placeholder like the `空` that the name
     // normaliser would keep of it, or normalising is not idempotent.
     let trimmed = lower.trim_matches(|c: char| !c.is_alphanumeric());
-    PLACEHOLDERS.contains(&lower.as_str()) || PLACEHOLDERS.contains(&trimmed)
+    PLACEHOLDERS.contains(&&*lower) || PLACEHOLDERS.contains(&trimmed)
 }
 
 /// Cleans a raw value and reports `None` when it is missing (null, empty,

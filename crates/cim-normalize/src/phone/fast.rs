@@ -220,7 +220,14 @@ pub(super) fn parse(region: Option<country::Id>, canonical: &str) -> Option<Pars
         return Some(Err(reason::TOO_LONG));
     }
     Some(if valid::is_valid(code, national) {
-        Ok(format!("+{code}{national}"))
+        // Built directly: `format!` costs more than the rest of this step.
+        let mut buf = [0u8; 5];
+        let code = fmt_u16(&mut buf, code);
+        let mut e164 = String::with_capacity(1 + code.len() + national.len());
+        e164.push('+');
+        e164.push_str(code);
+        e164.push_str(national);
+        Ok(e164)
     } else {
         Err(reason::INVALID_NUMBER)
     })

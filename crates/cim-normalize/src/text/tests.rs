@@ -165,3 +165,70 @@ fn ascii_placeholder_path_matches_the_general_one() {
         }
     }
 }
+
+#[test]
+fn ascii_placeholder_words_match_the_table() {
+    for p in PLACEHOLDERS {
+        assert_eq!(
+            is_ascii_placeholder_word(p.as_bytes()),
+            p.is_ascii(),
+            "{p:?}"
+        );
+    }
+    let ascii = PLACEHOLDERS.iter().filter(|p| p.is_ascii()).count();
+    assert_eq!(ascii, 25, "a new ASCII placeholder goes in both lists");
+}
+
+#[test]
+fn clean_cow_borrows_only_clean_ascii() {
+    assert!(matches!(clean_cow("John Smith"), Cow::Borrowed(_)));
+    for raw in [" John", "a  b", "José\u{200B} García", "张伟", "a\tb"] {
+        assert_eq!(clean_cow(raw), clean(raw), "{raw:?}");
+    }
+}
+
+#[test]
+fn fold_into_reuses_a_dirty_buffer() {
+    let mut buf = String::from("left over");
+    for raw in ["José García", "O'Brien", "张伟", "ＺＨＡＮＧ", ""] {
+        fold_into(raw, true, &mut buf);
+        assert_eq!(buf, fold(raw, true));
+    }
+}
+
+#[test]
+fn cjk_unified_ideographs_are_nfkc_stable() {
+    use unicode_normalization::char::canonical_combining_class;
+    for c in '\u{4E00}'..='\u{9FFF}' {
+        let s = c.to_string();
+        assert_eq!(is_nfkc_quick(s.chars()), IsNormalized::Yes, "{c:?}");
+        assert_eq!(canonical_combining_class(c), 0, "{c:?}");
+    }
+    for s in [
+        "张伟",
+        "北京市朝阳区建国路88号",
+        "Ｚｈａｎｇ",
+        "ῒ",
+        "e\u{301}",
+        "\u{3000}",
+    ] {
+        assert_eq!(
+            is_nfkc_yes(s),
+            is_nfkc_quick(s.chars()) == IsNormalized::Yes,
+            "{s:?}"
+        );
+    }
+}
+
+#[test]
+fn caseless_placeholders_match_without_copy() {
+    for (s, want) in [
+        ("未知", true),
+        ("張偉", false),
+        ("NULL", true),
+        ("Σ", false),
+        ("空¡", true),
+    ] {
+        assert_eq!(is_placeholder(s, false), want, "{s:?}");
+    }
+}
