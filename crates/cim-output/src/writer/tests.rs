@@ -307,6 +307,9 @@ fn batches_made_on_demand_are_written_in_order_and_a_failed_one_fails_the_file()
     let err = w
         .stage_parquet_from("failing.parquet", schema, failing, &opts)
         .unwrap_err();
-    assert!(err.to_string().contains("slice 3 could not be built"), "{err}");
+    assert!(
+        err.to_string().contains("slice 3 could not be built"),
+        "{err}"
+    );
     assert_eq!(built.get(), 3);
 }
