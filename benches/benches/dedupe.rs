@@ -3,7 +3,7 @@
 //! per-core rate), one EM step over the pattern table, blocking and
 //! clustering of 100k synthetic records, and a whole 20k-record run.
 //!
-//! Run: `cd /work/main && cargo bench -p cim-bench --bench dedupe`
+//! Run from the repository root: `cargo bench -p cim-bench --bench dedupe`
 
 use std::sync::LazyLock;
 

@@ -4,7 +4,7 @@
 //! common case), GBK (per-record decoding) and UTF-16LE (stream
 //! transcoding). Reported as bytes/s and rows/s of the input file.
 //!
-//! Run: `cd /work/main && cargo bench -p cim-bench --bench ingest`
+//! Run from the repository root: `cargo bench -p cim-bench --bench ingest`
 
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;

@@ -3,7 +3,7 @@
 //! files read). Each bench normalises a whole input set per iteration and
 //! counts items, so divan reports values per second.
 //!
-//! Run: `cd /work/main && cargo bench -p cim-bench --bench normalize`
+//! Run from the repository root: `cargo bench -p cim-bench --bench normalize`
 
 use std::hint::black_box;
 use std::sync::Arc;
