@@ -33,6 +33,22 @@ fn demo_run_merges_known_duplicates_and_accounts_for_every_row() {
     );
     assert_eq!(read, accepted + quarantined);
     assert_eq!(rows["conservation_holds"], true);
+
+    // Memory per stage (Linux): the peak so far, so it never falls.
+    if cfg!(target_os = "linux") {
+        let peaks: Vec<u64> = ["ingest", "dedupe", "merge", "write"]
+            .iter()
+            .map(|s| {
+                summary["peak_rss_mib"][s]
+                    .as_u64()
+                    .unwrap_or_else(|| panic!("peak of {s}"))
+            })
+            .collect();
+        assert!(
+            peaks[0] > 0 && peaks.windows(2).all(|w| w[0] <= w[1]),
+            "{peaks:?}"
+        );
+    }
     // The demo ships 471 valid rows and 5 malformed ones (fixtures/demo/README.md).
     assert_eq!(accepted, 471);
     assert_eq!(quarantined, 5);
