@@ -14,7 +14,8 @@
 //! collides with any id in use, known from the previous run, or ever
 //! retired, so a retired id never comes back.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasherDefault;
 
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::Date32Type;
@@ -25,7 +26,7 @@ use cim_schema::{GoldenId, RecordId, col};
 use serde::{Deserialize, Serialize};
 
 use rayon::prelude::*;
-use xxhash_rust::xxh3::xxh3_64;
+use xxhash_rust::xxh3::{Xxh3Default, xxh3_64};
 
 use crate::Clusters;
 use crate::error::Result;
@@ -186,6 +187,111 @@ fn id_of_hash(hash: u64) -> GoldenId {
     GoldenId(s)
 }
 
+/// Hash maps and sets over ids and hashes of this run's scale (millions):
+/// xxh3 instead of SipHash.
+type FastHash = BuildHasherDefault<Xxh3Default>;
+
+/// No former golden id.
+const NONE: u32 = u32::MAX;
+
+/// The previous run's golden ids, numbered, and each input record's former
+/// id among them.
+struct Former<'p> {
+    /// Distinct golden ids of the previous crosswalk.
+    olds: Vec<&'p GoldenId>,
+    /// Previous crosswalk records per id in `olds`.
+    total: Vec<u32>,
+    /// Per input record: index into `olds`, or [`NONE`] for a new record.
+    of_record: Vec<u32>,
+}
+
+impl<'p> Former<'p> {
+    /// Joins the input (in record id order) with the previous crosswalk,
+    /// which cim writes in record id order too: a merge join, no hashing
+    /// of record ids. A record id listed twice keeps its last golden id.
+    fn join(prev: &'p PreviousRun, input: &Input<'_>) -> Self {
+        let cw = &prev.crosswalk;
+        let mut order: Vec<u32> = (0..cw.len() as u32).collect();
+        if !cw.windows(2).all(|w| w[0].0 <= w[1].0) {
+            // Stable: equal record ids stay in file order, the last wins.
+            order.par_sort_by(|&a, &b| cw[a as usize].0.cmp(&cw[b as usize].0));
+        }
+        let mut index: HashMap<&str, u32, FastHash> = HashMap::default();
+        let mut olds = Vec::new();
+        let mut total = Vec::new();
+        let mut of_record = vec![NONE; input.records.len()];
+        let mut next = input.by_record_id.iter().peekable();
+        for (k, &e) in order.iter().enumerate() {
+            let (rid, gid) = &cw[e as usize];
+            if order.get(k + 1).is_some_and(|&f| cw[f as usize].0 == *rid) {
+                continue;
+            }
+            let o = *index.entry(gid.as_str()).or_insert_with(|| {
+                olds.push(gid);
+                total.push(0);
+                (olds.len() - 1) as u32
+            });
+            total[o as usize] += 1;
+            while let Some(&&g) = next.peek() {
+                match input.records[g as usize].record_id.cmp(rid.as_str()) {
+                    std::cmp::Ordering::Less => {
+                        next.next();
+                    }
+                    std::cmp::Ordering::Equal => {
+                        of_record[g as usize] = o;
+                        next.next();
+                        break;
+                    }
+                    std::cmp::Ordering::Greater => break,
+                }
+            }
+        }
+        Self {
+            olds,
+            total,
+            of_record,
+        }
+    }
+}
+
+/// Former records of one old id inside one current cluster.
+#[derive(Clone, Copy)]
+struct Part {
+    old: u32,
+    cluster: u32,
+    records: u32,
+    /// Rank of the smallest record id among them.
+    first: u32,
+}
+
+/// Every (old id, current cluster) pair sharing records, sorted by old id
+/// then cluster.
+fn parts(clusters: &Clusters, input: &Input<'_>, former: &Former<'_>) -> Vec<Part> {
+    let mut at: Vec<(u32, u32, u32)> = (0..clusters.len())
+        .into_par_iter()
+        .flat_map_iter(|c| {
+            clusters.members(c).iter().filter_map(move |&g| {
+                let o = former.of_record[g as usize];
+                (o != NONE).then(|| (o, c as u32, input.rank[g as usize]))
+            })
+        })
+        .collect();
+    at.par_sort_unstable();
+    let mut parts: Vec<Part> = Vec::new();
+    for (old, cluster, rank) in at {
+        match parts.last_mut() {
+            Some(p) if p.old == old && p.cluster == cluster => p.records += 1,
+            _ => parts.push(Part {
+                old,
+                cluster,
+                records: 1,
+                first: rank,
+            }),
+        }
+    }
+    parts
+}
+
 pub(crate) fn assign_ids(
     clusters: &Clusters,
     input: &Input<'_>,
@@ -194,46 +300,28 @@ pub(crate) fn assign_ids(
 ) -> IdAssignment {
     let empty = PreviousRun::default();
     let prev = previous.unwrap_or(&empty);
-    let old_of: HashMap<&str, &GoldenId> = prev
-        .crosswalk
+    let former = Former::join(prev, input);
+    let parts = parts(clusters, input, &former);
+    let retired_before: Vec<bool> = former
+        .olds
         .iter()
-        .map(|(r, g)| (r.as_str(), g))
+        .map(|o| prev.retired.contains(*o))
         .collect();
-    // Hash maps: every result built from their iteration order is sorted
-    // (changes, retired ids) or picked by a total order (survivor, claim).
-    let mut old_total: HashMap<&GoldenId, u32> = HashMap::new();
-    for g in old_of.values() {
-        *old_total.entry(g).or_default() += 1;
-    }
 
-    // Old id -> cluster -> (former records there, smallest of them).
-    let mut parts: HashMap<&GoldenId, BTreeMap<usize, (u32, &str)>> = HashMap::new();
-    for c in (0..clusters.len()).filter(|_| !old_of.is_empty()) {
-        for &g in clusters.members(c) {
-            let rid = input.records[g as usize].record_id;
-            if let Some(o) = old_of.get(rid) {
-                let e = parts.entry(o).or_default().entry(c).or_insert((0, rid));
-                e.0 += 1;
-                if rid < e.1 {
-                    e.1 = rid;
-                }
-            }
-        }
-    }
-
-    let mut claimants: BTreeMap<usize, Vec<&GoldenId>> = BTreeMap::new();
-    for (&o, ps) in &parts {
-        if prev.retired.contains(o) {
-            continue;
-        }
-        let best = ps
-            .iter()
-            .min_by(|(_, a), (_, b)| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)))
-            .map(|(&c, _)| c);
-        if let Some(c) = best {
-            claimants.entry(c).or_default().push(o);
-        }
-    }
+    // Each old id claims the cluster holding most of its former records
+    // (tie: the one holding the smallest of them).
+    let mut claims: Vec<(u32, u32, u32)> = parts
+        .chunk_by(|a, b| a.old == b.old)
+        .filter(|ps| !retired_before[ps[0].old as usize])
+        .map(|ps| {
+            let best = ps
+                .iter()
+                .min_by(|a, b| b.records.cmp(&a.records).then(a.first.cmp(&b.first)))
+                .expect("chunks are non-empty");
+            (best.cluster, best.old, best.records)
+        })
+        .collect();
+    claims.par_sort_unstable();
 
     let mut ids: Vec<Option<GoldenId>> = vec![None; clusters.len()];
     let mut first_seen = vec![run.as_of; clusters.len()];
@@ -241,39 +329,48 @@ pub(crate) fn assign_ids(
     let mut retired_ids: Vec<GoldenId> = prev.retired.iter().cloned().collect();
     let (mut kept, mut created, mut split, mut merged, mut retired) = (0, 0, 0, 0, 0);
 
-    for (c, olds) in &claimants {
-        let survivor = olds
+    for claimants in claims.chunk_by(|a, b| a.0 == b.0) {
+        let c = claimants[0].0 as usize;
+        let first_seen_of = |o: u32| prev.first_seen.get(former.olds[o as usize]).copied();
+        let &(_, survivor, _) = claimants
             .iter()
-            .copied()
-            .min_by_key(|o| {
+            .min_by_key(|&&(_, o, _)| {
                 (
-                    prev.first_seen.get(*o).copied().unwrap_or(NaiveDate::MAX),
-                    *o,
+                    first_seen_of(o).unwrap_or(NaiveDate::MAX),
+                    former.olds[o as usize],
                 )
             })
-            .expect("a claimed cluster has a claimant");
-        ids[*c] = Some(survivor.clone());
-        first_seen[*c] = prev.first_seen.get(survivor).copied().unwrap_or(run.as_of);
+            .expect("chunks are non-empty");
+        let survivor_id = former.olds[survivor as usize];
+        ids[c] = Some(survivor_id.clone());
+        first_seen[c] = first_seen_of(survivor).unwrap_or(run.as_of);
         kept += 1;
-        for &o in olds {
+        for &(_, o, records) in claimants {
             if o != survivor {
+                let old = former.olds[o as usize];
                 changes.push(IdChange {
                     kind: ChangeKind::Merged,
-                    old: Some(o.clone()),
-                    new: Some(survivor.clone()),
-                    records: parts[o][c].0,
+                    old: Some(old.clone()),
+                    new: Some(survivor_id.clone()),
+                    records,
                 });
-                retired_ids.push(o.clone());
+                retired_ids.push(old.clone());
                 merged += 1;
             }
         }
     }
 
-    let mut taken: HashSet<&str> = old_total.keys().map(|g| g.as_str()).collect();
-    taken.extend(prev.first_seen.keys().map(GoldenId::as_str));
-    taken.extend(prev.retired.iter().map(GoldenId::as_str));
-    // Ids issued now are `G` + the hex of a hash: keep the hash.
-    let mut issued: HashSet<u64> = HashSet::new();
+    // Ids issued now are `G` + the hex of a hash, so only ids of that form
+    // can collide with them: keep the hashes of those in use, known or
+    // ever retired, and of those issued now.
+    let mut taken: HashSet<u64, FastHash> = former
+        .olds
+        .iter()
+        .copied()
+        .chain(prev.first_seen.keys())
+        .chain(&prev.retired)
+        .filter_map(canonical_hash)
+        .collect();
 
     // The seed is the smallest record id: compare ranks in record id order
     // instead of the ids themselves.
@@ -290,21 +387,14 @@ pub(crate) fn assign_ids(
         })
         .collect();
     unclaimed.par_sort_unstable();
-    issued.reserve(unclaimed.len());
-    // Old ids with former records in each cluster, in old-id order: one
-    // pass over `parts` instead of one per unclaimed cluster (quadratic when
-    // a re-run reshapes many clusters).
-    let mut from_of: HashMap<usize, Vec<(&GoldenId, u32)>> = HashMap::new();
-    for (&o, ps) in &parts {
-        for (&c, p) in ps {
-            if ids[c].is_none() {
-                from_of.entry(c).or_default().push((o, p.0));
-            }
-        }
-    }
-    let hash_of = |id: &GoldenId| {
-        u64::from_str_radix(&id.as_str()[1..], 16).expect("derived ids are G + 16 hex digits")
-    };
+    taken.reserve(unclaimed.len());
+    // Old ids with former records in each unclaimed cluster, by cluster.
+    let mut from_of: Vec<(u32, u32, u32)> = parts
+        .iter()
+        .filter(|p| ids[p.cluster as usize].is_none())
+        .map(|p| (p.cluster, p.old, p.records))
+        .collect();
+    from_of.par_sort_unstable();
     // Hash every seed up front, in parallel: only collisions (rare) need
     // the sequential salted retries below.
     let seeds: Vec<(&str, u64)> = unclaimed
@@ -315,14 +405,16 @@ pub(crate) fn assign_ids(
         })
         .collect();
     for (&(_, c), &(seed, hash)) in unclaimed.iter().zip(&seeds) {
-        let mut id = id_of_hash(hash);
+        let mut hash = hash;
         let mut salt = 0u32;
-        while (!taken.is_empty() && taken.contains(id.as_str())) || issued.contains(&hash_of(&id)) {
+        while taken.contains(&hash) {
             salt += 1;
-            id = GoldenId::derive(&format!("{seed}#{salt}"));
+            hash = xxh3_64(format!("{seed}#{salt}").as_bytes());
         }
-        issued.insert(hash_of(&id));
-        let from = from_of.remove(&c).unwrap_or_default();
+        taken.insert(hash);
+        let id = id_of_hash(hash);
+        let from = &from_of[from_of.partition_point(|f| (f.0 as usize) < c)
+            ..from_of.partition_point(|f| (f.0 as usize) <= c)];
         if from.is_empty() {
             changes.push(IdChange {
                 kind: ChangeKind::Created,
@@ -332,10 +424,10 @@ pub(crate) fn assign_ids(
             });
             created += 1;
         } else {
-            for (o, n) in from {
+            for &(_, o, n) in from {
                 changes.push(IdChange {
                     kind: ChangeKind::Split,
-                    old: Some(o.clone()),
+                    old: Some(former.olds[o as usize].clone()),
                     new: Some(id.clone()),
                     records: n,
                 });
@@ -345,15 +437,20 @@ pub(crate) fn assign_ids(
         ids[c] = Some(id);
     }
 
-    for (&o, &n) in &old_total {
-        if !parts.contains_key(o) && !prev.retired.contains(o) {
+    // Old ids none of whose records is in the input any more.
+    let mut has_part = vec![false; former.olds.len()];
+    for p in &parts {
+        has_part[p.old as usize] = true;
+    }
+    for (o, old) in former.olds.iter().enumerate() {
+        if !has_part[o] && !retired_before[o] {
             changes.push(IdChange {
                 kind: ChangeKind::Retired,
-                old: Some(o.clone()),
+                old: Some((*old).clone()),
                 new: None,
-                records: n,
+                records: former.total[o],
             });
-            retired_ids.push(o.clone());
+            retired_ids.push((*old).clone());
             retired += 1;
         }
     }

@@ -23,4 +23,4 @@ mod writer;
 
 pub use encryption::{EncryptionKey, KeySource, ParquetEncryption, parquet_encryption};
 pub use error::{Error, Result};
-pub use writer::{OutputWriter, ParquetOptions, WrittenFile, read_parquet};
+pub use writer::{OutputWriter, ParquetOptions, WrittenFile, read_parquet, read_parquet_columns};

@@ -480,6 +480,18 @@ fn sync_dir(dir: &Path) -> Result<()> {
 /// metadata names (environment variable or key file; see
 /// [`crate::encryption`]).
 pub fn read_parquet(path: &Path) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+    read(path, None)
+}
+
+/// [`read_parquet`] of only the named top-level columns (in file order):
+/// the rest is never decoded, e.g. the previous run's master when only its
+/// ids are needed. Names the file lacks are skipped; the caller finds them
+/// missing from the batches.
+pub fn read_parquet_columns(path: &Path, columns: &[&str]) -> Result<Vec<RecordBatch>> {
+    Ok(read(path, Some(columns))?.1)
+}
+
+fn read(path: &Path, columns: Option<&[&str]>) -> Result<(SchemaRef, Vec<RecordBatch>)> {
     let file = File::open(path).map_err(io(path))?;
     let perr = |source| Error::Parquet {
         path: path.to_path_buf(),
@@ -487,8 +499,20 @@ pub fn read_parquet(path: &Path) -> Result<(SchemaRef, Vec<RecordBatch>)> {
     };
     let opts = ArrowReaderOptions::new()
         .with_file_decryption_properties(crate::encryption::decryption_properties());
-    let builder =
+    let mut builder =
         ParquetRecordBatchReaderBuilder::try_new_with_options(file, opts).map_err(perr)?;
+    if let Some(columns) = columns {
+        let roots: Vec<usize> = builder
+            .schema()
+            .fields()
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| columns.contains(&f.name().as_str()))
+            .map(|(i, _)| i)
+            .collect();
+        let mask = parquet::arrow::ProjectionMask::roots(builder.parquet_schema(), roots);
+        builder = builder.with_projection(mask);
+    }
     let schema = Arc::clone(builder.schema());
     let reader = builder.build().map_err(perr)?;
     let batches = reader

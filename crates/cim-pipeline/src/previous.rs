@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use arrow::record_batch::RecordBatch;
+use cim_schema::col;
 
 use crate::{PipelineError, files};
 
@@ -21,8 +22,12 @@ pub(crate) fn read(dir: &Path) -> Result<Option<Previous>, PipelineError> {
     if !crosswalk_path.is_file() {
         return Ok(None);
     }
-    let (_, crosswalk) = cim_output::read_parquet(&crosswalk_path)?;
-    let (_, master) = cim_output::read_parquet(&dir.join(files::MASTER))?;
+    // Only the id columns: the rest of the master is gigabytes at 10M
+    // records and plays no part in keeping ids stable.
+    let crosswalk =
+        cim_output::read_parquet_columns(&crosswalk_path, &[col::RECORD_ID, "golden_id"])?;
+    let master =
+        cim_output::read_parquet_columns(&dir.join(files::MASTER), &["golden_id", "first_seen"])?;
     let history_path = dir.join(files::ID_CHANGES);
     let history = if history_path.is_file() {
         cim_output::read_parquet(&history_path)?.1

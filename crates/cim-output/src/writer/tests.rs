@@ -313,3 +313,39 @@ fn batches_made_on_demand_are_written_in_order_and_a_failed_one_fails_the_file()
     );
     assert_eq!(built.get(), 3);
 }
+
+#[test]
+fn reading_named_columns_decodes_only_those_in_file_order() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let schema = Arc::new(Schema::new(
+        ["a", "b", "c"]
+            .map(|n| Field::new(n, DataType::Int32, false))
+            .to_vec(),
+    ));
+    let cols: Vec<ArrayRef> = [[1, 2], [3, 4], [5, 6]]
+        .iter()
+        .map(|v| Arc::new(Int32Array::from(v.to_vec())) as ArrayRef)
+        .collect();
+    let b = RecordBatch::try_new(schema.clone(), cols).unwrap();
+    let mut w = OutputWriter::begin(&out).unwrap();
+    w.write_parquet(
+        "t.parquet",
+        schema,
+        &[b.clone()],
+        &ParquetOptions::default(),
+    )
+    .unwrap();
+    w.commit().unwrap();
+
+    let read = read_parquet_columns(&out.join("t.parquet"), &["c", "a", "missing"]).unwrap();
+    let names: Vec<&str> = read[0]
+        .schema_ref()
+        .fields()
+        .iter()
+        .map(|f| f.name().as_str())
+        .collect();
+    assert_eq!(names, ["a", "c"]);
+    assert_eq!(read[0].column(0), b.column(0));
+    assert_eq!(read[0].column(1), b.column(2));
+}
