@@ -410,6 +410,16 @@ pub(crate) struct Candidates {
     pub per_rule: Vec<u64>,
 }
 
+impl Candidates {
+    /// Frees the pairs, their rules and masks once scoring no longer needs
+    /// them; `per_rule` stays for the report.
+    pub(crate) fn release(&mut self) {
+        self.pairs = Vec::new();
+        self.rule = Vec::new();
+        self.masks.clear();
+    }
+}
+
 /// Emits every candidate pair once, in rule order then block order: the
 /// records of a block stay in cache while its pairs are compared.
 pub(crate) fn generate(
@@ -484,6 +494,14 @@ impl RuleMasks {
             // Narrow only holds masks of at most 32 rules.
             Self::Narrow(v) => v.extend(masks.map(|m| m as u32)),
             Self::Wide(v) => v.extend(masks),
+        }
+    }
+
+    /// Frees every mask.
+    pub(crate) fn clear(&mut self) {
+        match self {
+            Self::Narrow(v) => *v = Vec::new(),
+            Self::Wide(v) => *v = Vec::new(),
         }
     }
 
