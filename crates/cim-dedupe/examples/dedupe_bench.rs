@@ -48,4 +48,10 @@ fn main() {
         xxhash_rust::xxh3::xxh3_64(report.unwrap_or_default().as_bytes()),
         result.pairs.len()
     );
+    // The kept pairs themselves: every column, bit for bit.
+    let pairs = serde_json::to_string(&result.pairs).expect("pairs serialise");
+    println!(
+        "pairs {:016x}",
+        xxhash_rust::xxh3::xxh3_64(pairs.as_bytes())
+    );
 }

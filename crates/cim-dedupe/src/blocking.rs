@@ -89,6 +89,15 @@ impl Part<'_> {
         }
     }
 
+    /// The largest id of the part.
+    fn max_id(&self) -> u32 {
+        let distinct = match self {
+            Part::Col(c) => c.distinct(),
+            Part::Prefix(_, values) => values,
+        };
+        distinct.values().len() as u32 - 1
+    }
+
     fn get(&self, row: usize) -> &str {
         match self {
             Part::Col(c) => c.get(row).unwrap_or(""),
@@ -130,42 +139,139 @@ fn part_ids<'t>(table: &'t Table, part: &crate::options::KeyPart) -> Part<'t> {
     }
 }
 
-/// Sorts `rows` by (key part ids, source id, row). Up to four parts the
-/// whole order is packed into two integers: sorting those is several times
-/// faster than a comparator that looks every row up in each part's ids.
-/// Then the packed key and the source of each sorted row are returned too,
-/// so grouping compares neighbours without looking rows up again (a cache
-/// miss per row and rule at a million records).
+/// An unsigned integer holding a row's whole sort key.
+trait PackedKey:
+    Copy
+    + Ord
+    + Send
+    + Sync
+    + From<u32>
+    + std::ops::Shl<u32, Output = Self>
+    + std::ops::Shr<u32, Output = Self>
+    + std::ops::BitOr<Output = Self>
+{
+    /// The low 32 bits.
+    fn low_u32(self) -> u32;
+}
+
+impl PackedKey for u64 {
+    fn low_u32(self) -> u32 {
+        self as u32
+    }
+}
+
+impl PackedKey for u128 {
+    fn low_u32(self) -> u32 {
+        self as u32
+    }
+}
+
+/// Bits of each field of a packed sort key: every key part, the source,
+/// the row (most significant first), each as wide as its largest id.
+struct KeyLayout {
+    part_bits: Vec<u32>,
+    source_bits: u32,
+    row_bits: u32,
+}
+
+fn bits_for(max: u32) -> u32 {
+    u32::BITS - max.leading_zeros()
+}
+
+impl KeyLayout {
+    fn total(&self) -> u32 {
+        self.part_bits.iter().sum::<u32>() + self.source_bits + self.row_bits
+    }
+
+    fn pack<K: PackedKey>(&self, parts: &[Part<'_>], source: u32, row: u32) -> K {
+        let mut k = K::from(0);
+        for (p, &bits) in parts.iter().zip(&self.part_bits) {
+            k = k << bits | K::from(p.id(row as usize));
+        }
+        k = k << self.source_bits | K::from(source);
+        k << self.row_bits | K::from(row)
+    }
+
+    fn row<K: PackedKey>(&self, k: K) -> u32 {
+        k.low_u32() & low_mask(self.row_bits)
+    }
+
+    fn source<K: PackedKey>(&self, k: K) -> u32 {
+        (k >> self.row_bits).low_u32() & low_mask(self.source_bits)
+    }
+
+    fn same_key<K: PackedKey>(&self, a: K, b: K) -> bool {
+        // Rows with a key have a part id of at least one bit, so the shift
+        // stays below the key's width.
+        let shift = self.source_bits + self.row_bits;
+        a >> shift == b >> shift
+    }
+}
+
+fn low_mask(bits: u32) -> u32 {
+    u32::MAX.checked_shr(u32::BITS - bits).unwrap_or(0)
+}
+
+/// Rows of a rule in sort order, and how to read each one's key and
+/// source without looking the row up again (a cache miss per row and rule
+/// at a million records).
+enum SortedRows {
+    /// The whole order in one `u64` per row (the usual case: ids of a few
+    /// parts, a source and a row rarely need more than 64 bits).
+    Packed64(Vec<u64>, KeyLayout),
+    Packed128(Vec<u128>, KeyLayout),
+    /// More than 128 bits: sorted by a comparator.
+    Unpacked,
+}
+
+/// Sorts `rows` by their packed keys; returns the keys in that order.
+fn sort_packed<K: PackedKey>(
+    rows: &mut Vec<u32>,
+    parts: &[Part<'_>],
+    source: &[u32],
+    layout: &KeyLayout,
+) -> Vec<K> {
+    let mut keys: Vec<K> = rows
+        .par_iter()
+        .map(|&r| layout.pack(parts, source[r as usize], r))
+        .collect();
+    keys.par_sort_unstable();
+    rows.clear();
+    rows.extend(keys.iter().map(|&k| layout.row(k)));
+    keys
+}
+
+/// Sorts `rows` by (key part ids, source id, row). Up to 128 bits the
+/// whole order is packed into one integer per row, each field only as wide
+/// as its largest id: sorting those is several times faster than a
+/// comparator that looks every row up in each part's ids, and the
+/// narrower the integer the less memory the sort moves.
 fn sort_by_key_source_row(
     rows: &mut Vec<u32>,
     parts: &[Part<'_>],
     source: &[u32],
+    max_source: u32,
     key_cmp: &(dyn Fn(u32, u32) -> std::cmp::Ordering + Sync),
-) -> Option<(Vec<u128>, Vec<u32>)> {
-    if parts.len() > 4 {
+) -> SortedRows {
+    let layout = KeyLayout {
+        part_bits: parts.iter().map(|p| bits_for(p.max_id())).collect(),
+        source_bits: bits_for(max_source),
+        row_bits: bits_for(source.len().saturating_sub(1) as u32),
+    };
+    if layout.total() <= u64::BITS {
+        let keys = sort_packed::<u64>(rows, parts, source, &layout);
+        SortedRows::Packed64(keys, layout)
+    } else if layout.total() <= u128::BITS {
+        let keys = sort_packed::<u128>(rows, parts, source, &layout);
+        SortedRows::Packed128(keys, layout)
+    } else {
         rows.par_sort_unstable_by(|&a, &b| {
             key_cmp(a, b)
                 .then(source[a as usize].cmp(&source[b as usize]))
                 .then(a.cmp(&b))
         });
-        return None;
+        SortedRows::Unpacked
     }
-    let mut keyed: Vec<(u128, u64)> = rows
-        .par_iter()
-        .map(|&r| {
-            let mut k = 0u128;
-            for (i, p) in parts.iter().enumerate() {
-                k |= u128::from(p.id(r as usize)) << (96 - 32 * i);
-            }
-            (k, u64::from(source[r as usize]) << 32 | u64::from(r))
-        })
-        .collect();
-    keyed.par_sort_unstable();
-    rows.clear();
-    rows.extend(keyed.iter().map(|&(_, sr)| sr as u32));
-    let sources = keyed.iter().map(|&(_, sr)| (sr >> 32) as u32).collect();
-    let keys = keyed.into_iter().map(|(k, _)| k).collect();
-    Some((keys, sources))
 }
 
 /// Pairs of a block of `n` rows whose per-source counts are `same`, under
@@ -200,15 +306,18 @@ pub(crate) fn build_blocks(
         }
         std::cmp::Ordering::Equal
     };
-    let packed = sort_by_key_source_row(&mut rows, &parts, source, &key_cmp);
+    let max_source = table.sources().values().len() as u32 - 1;
+    let sorted = sort_by_key_source_row(&mut rows, &parts, source, max_source, &key_cmp);
     // Whether sorted rows i and j share the key, and sorted row i's source.
-    let same_key = |i: usize, j: usize| match &packed {
-        Some((keys, _)) => keys[i] == keys[j],
-        None => key_cmp(rows[i], rows[j]).is_eq(),
+    let same_key = |i: usize, j: usize| match &sorted {
+        SortedRows::Packed64(keys, l) => l.same_key(keys[i], keys[j]),
+        SortedRows::Packed128(keys, l) => l.same_key(keys[i], keys[j]),
+        SortedRows::Unpacked => key_cmp(rows[i], rows[j]).is_eq(),
     };
-    let source_at = |i: usize| match &packed {
-        Some((_, sources)) => sources[i],
-        None => source[rows[i] as usize],
+    let source_at = |i: usize| match &sorted {
+        SortedRows::Packed64(keys, l) => l.source(keys[i]),
+        SortedRows::Packed128(keys, l) => l.source(keys[i]),
+        SortedRows::Unpacked => source[rows[i] as usize],
     };
 
     let mut block_of_row = vec![NONE; table.n_rows];
@@ -410,6 +519,16 @@ pub(crate) struct Candidates {
     pub per_rule: Vec<u64>,
 }
 
+impl Candidates {
+    /// Frees the pairs, their rules and masks once scoring no longer needs
+    /// them; `per_rule` stays for the report.
+    pub(crate) fn release(&mut self) {
+        self.pairs = Vec::new();
+        self.rule = Vec::new();
+        self.masks.clear();
+    }
+}
+
 /// Emits every candidate pair once, in rule order then block order: the
 /// records of a block stay in cache while its pairs are compared.
 pub(crate) fn generate(
@@ -484,6 +603,14 @@ impl RuleMasks {
             // Narrow only holds masks of at most 32 rules.
             Self::Narrow(v) => v.extend(masks.map(|m| m as u32)),
             Self::Wide(v) => v.extend(masks),
+        }
+    }
+
+    /// Frees every mask.
+    pub(crate) fn clear(&mut self) {
+        match self {
+            Self::Narrow(v) => *v = Vec::new(),
+            Self::Wide(v) => *v = Vec::new(),
         }
     }
 
@@ -651,7 +778,79 @@ pub fn count_candidate_pairs(
 
 #[cfg(test)]
 mod tests {
-    use super::RuleMasks;
+    use cim_schema::MatchKey;
+
+    use super::*;
+    use crate::testkit::{TestRecord, batch};
+
+    /// Both packed widths put rows in the comparator's order, and read back
+    /// each row's source and which neighbours share a key.
+    #[test]
+    fn packed_sort_orders_like_the_comparator() {
+        // Few distinct values, empty ones, three sources: ties on the key
+        // are broken by source, then row.
+        let records: Vec<TestRecord> = (0..400)
+            .map(|i| {
+                TestRecord::new(format!("r{i}"), ["s1", "s2", "s3"][i / 7 % 3])
+                    .key(MatchKey::FamilyName, ["", "x", "y", "zz"][i * 5 % 4])
+                    .key(MatchKey::BirthYear, format!("19{}", i % 6))
+                    .key(MatchKey::City, ["", "ely", "hull"][i * 11 % 3])
+            })
+            .collect();
+        let records = [batch(&records)];
+        let rule = BlockingRule::keys(&[MatchKey::FamilyName, MatchKey::BirthYear, MatchKey::City]);
+        let refs: Vec<ColRef> = rule.parts.iter().map(|p| ColRef::Key(p.key)).collect();
+        let table = Table::build(&records, &refs).unwrap();
+        let parts: Vec<Part<'_>> = rule.parts.iter().map(|p| part_ids(&table, p)).collect();
+        let source = table.source_ids();
+        let with_key: Vec<u32> = (0..table.n_rows as u32)
+            .filter(|&r| parts.iter().all(|p| p.id(r as usize) != NULL))
+            .collect();
+        let full_key = |r: u32| -> Vec<u32> {
+            let mut k: Vec<u32> = parts.iter().map(|p| p.id(r as usize)).collect();
+            k.extend([source[r as usize], r]);
+            k
+        };
+        let mut expected = with_key.clone();
+        expected.sort_by_key(|&r| full_key(r));
+        let max_source = table.sources().values().len() as u32 - 1;
+        let layout = KeyLayout {
+            part_bits: parts.iter().map(|p| bits_for(p.max_id())).collect(),
+            source_bits: bits_for(max_source),
+            row_bits: bits_for(table.n_rows as u32 - 1),
+        };
+        assert!(layout.total() <= 64);
+        fn check<K: PackedKey>(
+            layout: &KeyLayout,
+            keys: &[K],
+            rows: &[u32],
+            expected: &[u32],
+            source: &[u32],
+            key_of: &dyn Fn(u32) -> Vec<u32>,
+        ) {
+            assert_eq!(rows, expected);
+            for i in 0..rows.len() {
+                assert_eq!(layout.source(keys[i]), source[rows[i] as usize]);
+                if i > 0 {
+                    let same = key_of(rows[i - 1])[..3] == key_of(rows[i])[..3];
+                    assert_eq!(layout.same_key(keys[i - 1], keys[i]), same, "at {i}");
+                }
+            }
+        }
+        let mut rows = with_key.clone();
+        let keys = sort_packed::<u64>(&mut rows, &parts, source, &layout);
+        check(&layout, &keys, &rows, &expected, source, &full_key);
+        let mut rows = with_key.clone();
+        let keys = sort_packed::<u128>(&mut rows, &parts, source, &layout);
+        check(&layout, &keys, &rows, &expected, source, &full_key);
+        // The entry point picks the narrow width here.
+        let mut rows = with_key;
+        let sorted = sort_by_key_source_row(&mut rows, &parts, source, max_source, &|_, _| {
+            unreachable!("packed")
+        });
+        assert!(matches!(sorted, SortedRows::Packed64(..)));
+        assert_eq!(rows, expected);
+    }
 
     #[test]
     fn rule_masks_keep_every_bit_narrow_and_wide() {

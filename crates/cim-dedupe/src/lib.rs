@@ -169,7 +169,7 @@ pub fn dedupe(
     model: Option<&Model>,
 ) -> Result<DedupeResult, Error> {
     let t_all = Instant::now();
-    let prep = pipeline::prepare(
+    let mut prep = pipeline::prepare(
         records,
         opts,
         model
@@ -205,7 +205,7 @@ pub fn dedupe(
         .collect();
     let scorer = pipeline::Scorer::new(&prep.table, &prep.comps, &model, opts, det);
     let nc = prep.comps.len();
-    let pairs = &prep.cands.pairs;
+    let pairs_compared = prep.cands.pairs.len();
     // Only pairs that can become an edge or a kept pair are retained, with
     // their probability and deterministic rule: most candidate pairs score
     // below both floors, and there are up to hundreds of millions of them.
@@ -218,36 +218,81 @@ pub fn dedupe(
         prob: f64,
         det: u8,
     }
-    let scored: Vec<Scored> = pairs
-        .par_iter()
-        .enumerate()
-        .map_init(
-            || vec![0f32; nc],
-            |w, (i, &(a, b))| {
-                // Term frequencies read both rows again: hint them ahead.
-                if let Some(&(x, y)) = pairs.get(i + em::PREFETCH_AHEAD) {
-                    prep.table.prefetch_row(x as usize);
-                    prep.table.prefetch_row(y as usize);
-                }
-                let lv = &prep.levels[i * nc..(i + 1) * nc];
-                let weight = scorer.weigh(lv, a as usize, b as usize, w);
-                let (prob, det) = match scorer.deterministic(a as usize, b as usize) {
-                    Some(d) => (1.0, d as u8),
-                    None => (model::probability(weight), NOT_DET),
-                };
-                (prob >= edge_floor || det != NOT_DET).then_some(Scored { pair: i, prob, det })
-            },
-        )
-        .flatten()
-        .collect();
+    let scored: Vec<Scored> = {
+        let pairs = &prep.cands.pairs;
+        let levels = &prep.levels;
+        pairs
+            .par_iter()
+            .enumerate()
+            .map_init(
+                || vec![0f32; nc],
+                |w, (i, &(a, b))| {
+                    // Term frequencies read both rows again: hint them ahead.
+                    if let Some(&(x, y)) = pairs.get(i + em::PREFETCH_AHEAD) {
+                        prep.table.prefetch_row(x as usize);
+                        prep.table.prefetch_row(y as usize);
+                    }
+                    let lv = &levels[i * nc..(i + 1) * nc];
+                    let weight = scorer.weigh(lv, a as usize, b as usize, w);
+                    let (prob, det) = match scorer.deterministic(a as usize, b as usize) {
+                        Some(d) => (1.0, d as u8),
+                        None => (model::probability(weight), NOT_DET),
+                    };
+                    (prob >= edge_floor || det != NOT_DET).then_some(Scored { pair: i, prob, det })
+                },
+            )
+            .flatten()
+            .collect()
+    };
     let score_ms = t_score.elapsed().as_millis() as u64;
+    // Every pair at or above the threshold is retained: the threshold is at
+    // or above the edge floor, and a deterministic pair has probability 1.
+    let pairs_above_threshold = scored
+        .iter()
+        .filter(|s| s.prob >= opts.match_threshold)
+        .count() as u64;
+    let deterministic_matches = scored.iter().filter(|s| s.det != NOT_DET).count() as u64;
 
-    // Cluster.
+    // Pairs kept for audit, sorted. Built before clustering because they
+    // are the last users of the candidates' levels and rules.
+    let mut out = ScoredPairs {
+        comparisons: prep.comps.iter().map(|c| c.name.clone()).collect(),
+        level_names: prep.comps.iter().map(|c| c.level_names.clone()).collect(),
+        ..Default::default()
+    };
+    {
+        let pairs = &prep.cands.pairs;
+        let mut keep: Vec<&Scored> = scored
+            .iter()
+            .filter(|s| s.prob >= opts.pairs_floor || s.det != NOT_DET)
+            .collect();
+        keep.sort_unstable_by_key(|s| pairs[s.pair]);
+        let mut w = vec![0f32; nc];
+        for s in &keep {
+            let i = s.pair;
+            let (a, b) = pairs[i];
+            let lv = &prep.levels[i * nc..(i + 1) * nc];
+            let weight = scorer.weigh(lv, a as usize, b as usize, &mut w);
+            out.left.push(a);
+            out.right.push(b);
+            out.levels.extend_from_slice(lv);
+            out.weights.extend_from_slice(&w);
+            out.match_weight.push(weight);
+            out.match_probability.push(s.prob);
+            out.blocking_rule.push(prep.cands.rule[i]);
+            out.deterministic_rule
+                .push((s.det != NOT_DET).then_some(s.det));
+        }
+    }
+
+    // Cluster. The edges take the scored pairs' place (same size: the
+    // vector is reused), then the candidate pairs and their levels go, so
+    // clustering runs without them.
     let t_cluster = Instant::now();
     let edges: Vec<cluster::Edge> = scored
-        .iter()
+        .into_iter()
         .map(|s| {
-            let (a, b) = pairs[s.pair];
+            let (a, b) = prep.cands.pairs[s.pair];
             cluster::Edge {
                 a,
                 b,
@@ -256,6 +301,8 @@ pub fn dedupe(
             }
         })
         .collect();
+    prep.cands.release();
+    prep.levels = Vec::new();
     let even = opts.clustering.link_score == LinkScore::Evidence;
     let rescore = |a: u32, b: u32| scorer.probability(a as usize, b as usize, even);
     let link_of = |p: f64| {
@@ -274,35 +321,8 @@ pub fn dedupe(
         &rescore,
         &link_of,
     );
+    drop(edges);
     let cluster_ms = t_cluster.elapsed().as_millis() as u64;
-
-    // Pairs kept for audit, sorted.
-    let mut keep: Vec<&Scored> = scored
-        .iter()
-        .filter(|s| s.prob >= opts.pairs_floor || s.det != NOT_DET)
-        .collect();
-    keep.sort_unstable_by_key(|s| pairs[s.pair]);
-    let mut out = ScoredPairs {
-        comparisons: prep.comps.iter().map(|c| c.name.clone()).collect(),
-        level_names: prep.comps.iter().map(|c| c.level_names.clone()).collect(),
-        ..Default::default()
-    };
-    let mut w = vec![0f32; nc];
-    for s in &keep {
-        let i = s.pair;
-        let (a, b) = pairs[i];
-        let lv = &prep.levels[i * nc..(i + 1) * nc];
-        let weight = scorer.weigh(lv, a as usize, b as usize, &mut w);
-        out.left.push(a);
-        out.right.push(b);
-        out.levels.extend_from_slice(lv);
-        out.weights.extend_from_slice(&w);
-        out.match_weight.push(weight);
-        out.match_probability.push(s.prob);
-        out.blocking_rule.push(prep.cands.rule[i]);
-        out.deterministic_rule
-            .push((s.det != NOT_DET).then_some(s.det));
-    }
 
     // Report.
     let mut sizes = vec![0u64; clusters.n_clusters];
@@ -337,7 +357,7 @@ pub fn dedupe(
         .collect();
     if prep.rules.is_empty() {
         warnings.push("no blocking rule applies: no key is populated, nothing was compared".into());
-    } else if pairs.is_empty() {
+    } else if pairs_compared == 0 {
         warnings.push("blocking produced no candidate pairs".into());
     }
     if !model.training.converged {
@@ -349,15 +369,10 @@ pub fn dedupe(
         rules,
         comparisons: out.comparisons.clone(),
         candidate_pairs_counted: prep.blocks.iter().map(|b| b.candidate_pairs).sum(),
-        pairs_compared: pairs.len() as u64,
-        // Every such pair is retained: the threshold is at or above the
-        // edge floor, and a deterministic pair has probability 1.
-        pairs_above_threshold: scored
-            .iter()
-            .filter(|s| s.prob >= opts.match_threshold)
-            .count() as u64,
+        pairs_compared: pairs_compared as u64,
+        pairs_above_threshold,
         pairs_kept: out.len() as u64,
-        deterministic_matches: scored.iter().filter(|s| s.det != NOT_DET).count() as u64,
+        deterministic_matches,
         match_threshold: opts.match_threshold,
         clusters: clusters.n_clusters as u64,
         multi_record_clusters: sizes.iter().filter(|&&s| s > 1).count() as u64,

@@ -333,6 +333,80 @@ fn explain_weights_sum_to_the_total() {
     ));
 }
 
+/// Every kept pair, column by column, is what `explain` computes for it on
+/// its own: the run frees candidate pairs and levels before clustering, and
+/// nothing read from them may shift to another pair.
+#[test]
+fn kept_pairs_match_explain_exactly() {
+    let (batches, _) = crate::devsets::load("fake_1000.csv");
+    let opts = DedupeOptions {
+        pairs_floor: 0.0,
+        ..Default::default()
+    };
+    let res = dedupe(&batches, &opts, None).unwrap();
+    let p = &res.pairs;
+    let nc = p.comparisons.len();
+    // With no floor, every compared pair is kept, in (left, right) order.
+    assert_eq!(p.len() as u64, res.report.pairs_compared);
+    assert!(p.len() > 1000, "{}", p.len());
+    for i in 1..p.len() {
+        assert!((p.left[i - 1], p.right[i - 1]) < (p.left[i], p.right[i]));
+    }
+    // Every 5th pair: `explain` interns the records again per call.
+    for i in (0..p.len()).step_by(5) {
+        let (a, b) = (p.left[i] as usize, p.right[i] as usize);
+        let e = explain(&batches, a, b, &res.model, &opts).unwrap();
+        for (c, s) in e.steps.iter().take(nc).enumerate() {
+            assert_eq!(p.level(i, c), s.level_code, "pair {i} comparison {c}");
+            assert_eq!(
+                p.weights[i * nc + c],
+                s.weight as f32,
+                "pair {i} comparison {c}"
+            );
+        }
+        assert_eq!(p.match_weight[i], e.match_weight, "pair {i}");
+        assert_eq!(p.match_probability[i], e.match_probability, "pair {i}");
+        assert_eq!(
+            usize::from(p.blocking_rule[i]),
+            e.blocking_rules[0].0,
+            "pair {i}"
+        );
+        assert_eq!(
+            p.deterministic_rule[i].is_some(),
+            e.deterministic_rule.is_some()
+        );
+    }
+    // Clusters are the connected components of pairs at the threshold,
+    // unless the guard split one.
+    if res.report.components_split == 0 {
+        let mut root: Vec<usize> = (0..res.cluster_of_row.len()).collect();
+        fn find(root: &mut [usize], mut x: usize) -> usize {
+            while root[x] != x {
+                x = root[x];
+            }
+            x
+        }
+        for i in 0..p.len() {
+            if p.match_probability[i] >= opts.match_threshold {
+                let (a, b) = (
+                    find(&mut root, p.left[i] as usize),
+                    find(&mut root, p.right[i] as usize),
+                );
+                root[a.max(b)] = a.min(b);
+            }
+        }
+        for r in 0..root.len() {
+            for s in r + 1..root.len() {
+                assert_eq!(
+                    find(&mut root, r) == find(&mut root, s),
+                    res.cluster_of_row[r] == res.cluster_of_row[s],
+                    "rows {r} and {s}"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn term_frequency_favours_rare_values() {
     let batches = vec![batch(&people())];
