@@ -8,9 +8,9 @@
 //! (`parser::parse_with`, `helper::country_code`,
 //! `helper::international_prefix`, `helper::national_number`,
 //! `validator::length`) line by line over the same metadata, with the
-//! patterns compiled once per thread by [`super::valid`] with the crate's
-//! options and used the same way (`find`, then a check that the match
-//! starts at 0). Its quirks are kept on purpose: the answer must be the
+//! patterns compiled once per process by [`super::valid`] with the crate's
+//! options (but an ASCII `\d`, see `valid::compiled`) and used the same
+//! way (`find`, then a check that the match starts at 0). Its quirks are kept on purpose: the answer must be the
 //! crate's, not libphonenumber's.
 //!
 //! Anything outside the shapes it follows returns `None` and goes to the
@@ -18,7 +18,7 @@
 //! example numbers written several ways, and on random digits.
 
 use std::borrow::Cow;
-use std::rc::Rc;
+use std::sync::Arc;
 use std::sync::LazyLock;
 
 use phonenumber::country;
@@ -75,13 +75,14 @@ fn length(r: &Region, len: usize) -> Length {
 fn national_number<'a>(r: &Region, national: &'a str) -> Option<Cow<'a, str>> {
     let p = &r.parsing;
     let Some(parsing) = &p.national_prefix_for_parsing else {
-        if let Some(prefix) = &p.national_prefix
-            && let Some(rest) = national.strip_prefix(prefix.as_str())
+        if let Some(prefix) = p.national_prefix
+            && let Some(rest) = national.strip_prefix(prefix)
         {
             return Some(Cow::Borrowed(rest));
         }
         return Some(Cow::Borrowed(national));
     };
+    let parsing = parsing.get();
     let Some(m) = parsing.find(national) else {
         return Some(Cow::Borrowed(national));
     };
@@ -95,7 +96,7 @@ fn national_number<'a>(r: &Region, national: &'a str) -> Option<Cow<'a, str>> {
     let last = caps.get(caps.len() - 1).is_some();
     match &p.transform_rule {
         Some(rule) if last => {
-            let transformed = parsing.replace(national, rule.as_str());
+            let transformed = parsing.replace(national, *rule);
             if viable && !r.general.is_match(&transformed) {
                 return Some(Cow::Borrowed(national));
             }
@@ -113,7 +114,7 @@ fn national_number<'a>(r: &Region, national: &'a str) -> Option<Cow<'a, str>> {
 
 /// Where the region's IDD pattern matches at the start of `s`, its end.
 fn idd_end(r: Option<&Region>, s: &str) -> Option<usize> {
-    let m = r?.parsing.idd.as_ref()?.find(s)?;
+    let m = r?.parsing.idd.as_ref()?.get().find(s)?;
     (m.start() == 0).then_some(m.end())
 }
 
@@ -129,7 +130,7 @@ pub(super) fn parse(region: Option<country::Id>, canonical: &str) -> Option<Pars
     if digits.len() < 3 || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let home: Option<Rc<Region>> = match region {
+    let home: Option<Arc<Region>> = match region {
         // A region without metadata: the crate unwraps it in places.
         Some(id) => Some(valid::region(DATABASE.by_id(id.as_ref())?)),
         None => None,
@@ -180,7 +181,7 @@ pub(super) fn parse(region: Option<country::Id>, canonical: &str) -> Option<Pars
 
     // The metadata that strips the national prefix: the given region's,
     // else the one the number belongs to.
-    let meta: Option<Rc<Region>> = match home {
+    let meta: Option<Arc<Region>> = match home {
         Some(r) => Some(r),
         None => valid::source_for(code, national.trim_start_matches('0')),
     };
@@ -189,8 +190,8 @@ pub(super) fn parse(region: Option<country::Id>, canonical: &str) -> Option<Pars
         let potential = national_number(r, national)?;
         let mut potential: &str = &potential;
         // The crate strips the plain national prefix once more.
-        if let Some(prefix) = &r.parsing.national_prefix
-            && let Some(rest) = potential.strip_prefix(prefix.as_str())
+        if let Some(prefix) = r.parsing.national_prefix
+            && let Some(rest) = potential.strip_prefix(prefix)
         {
             potential = rest;
         }

@@ -144,3 +144,21 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn every_metadata_pattern_compiles_with_an_ascii_digit_class() {
+    // `compiled` turns Unicode off, which rejects a pattern that could
+    // match non-ASCII text (`.`, a negated class): none may.
+    for meta in DATABASE.iter() {
+        let r = Region::new(meta);
+        let p = &r.parsing;
+        let patterns = [&r.leading_digits, &p.idd, &p.national_prefix_for_parsing]
+            .into_iter()
+            .flatten()
+            .chain(std::iter::once(&r.general.re))
+            .chain(r.types.iter().map(|d| &d.re));
+        for pattern in patterns {
+            pattern.get();
+        }
+    }
+}
