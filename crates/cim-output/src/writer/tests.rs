@@ -332,7 +332,7 @@ fn reading_named_columns_decodes_only_those_in_file_order() {
     w.write_parquet(
         "t.parquet",
         schema,
-        &[b.clone()],
+        std::slice::from_ref(&b),
         &ParquetOptions::default(),
     )
     .unwrap();
