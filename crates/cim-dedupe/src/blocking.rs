@@ -179,6 +179,16 @@ fn bits_for(max: u32) -> u32 {
 }
 
 impl KeyLayout {
+    /// Fields as wide as the parts' largest ids, the largest source id
+    /// and the last of `rows` rows.
+    fn new(parts: &[Part<'_>], max_source: u32, rows: usize) -> Self {
+        Self {
+            part_bits: parts.iter().map(|p| bits_for(p.max_id())).collect(),
+            source_bits: bits_for(max_source),
+            row_bits: bits_for(rows.saturating_sub(1) as u32),
+        }
+    }
+
     fn total(&self) -> u32 {
         self.part_bits.iter().sum::<u32>() + self.source_bits + self.row_bits
     }
@@ -253,11 +263,7 @@ fn sort_by_key_source_row(
     max_source: u32,
     key_cmp: &(dyn Fn(u32, u32) -> std::cmp::Ordering + Sync),
 ) -> SortedRows {
-    let layout = KeyLayout {
-        part_bits: parts.iter().map(|p| bits_for(p.max_id())).collect(),
-        source_bits: bits_for(max_source),
-        row_bits: bits_for(source.len().saturating_sub(1) as u32),
-    };
+    let layout = KeyLayout::new(parts, max_source, source.len());
     if layout.total() <= u64::BITS {
         let keys = sort_packed::<u64>(rows, parts, source, &layout);
         SortedRows::Packed64(keys, layout)
@@ -814,11 +820,7 @@ mod tests {
         let mut expected = with_key.clone();
         expected.sort_by_key(|&r| full_key(r));
         let max_source = table.sources().values().len() as u32 - 1;
-        let layout = KeyLayout {
-            part_bits: parts.iter().map(|p| bits_for(p.max_id())).collect(),
-            source_bits: bits_for(max_source),
-            row_bits: bits_for(table.n_rows as u32 - 1),
-        };
+        let layout = KeyLayout::new(&parts, max_source, table.n_rows);
         assert!(layout.total() <= 64);
         fn check<K: PackedKey>(
             layout: &KeyLayout,
