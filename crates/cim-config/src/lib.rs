@@ -75,6 +75,14 @@ pub struct RunSettings {
     /// score with instead of training. Default: none, train on this run's
     /// data. Relative to the config file.
     pub model: Option<PathBuf>,
+    /// Spill the normalised records to disk while matching when they take
+    /// more than this many MiB in memory, and read them back for merging:
+    /// peak memory then holds the records or the matching state, not both
+    /// (at 10M records, about 5 GiB each). `0` always spills. Outputs are
+    /// identical either way; spilling costs a write and a read of the
+    /// records (none of the write when `output.records` is on, as that file
+    /// is the spill). Default: `1024`.
+    pub spill_records_above_mib: u64,
 }
 
 impl Default for RunSettings {
@@ -85,6 +93,7 @@ impl Default for RunSettings {
             max_quarantine_ratio: 0.1,
             as_of: None,
             model: None,
+            spill_records_above_mib: 1024,
         }
     }
 }

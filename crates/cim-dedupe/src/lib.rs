@@ -168,19 +168,58 @@ pub fn dedupe(
     opts: &DedupeOptions,
     model: Option<&Model>,
 ) -> Result<DedupeResult, Error> {
-    let t_all = Instant::now();
-    let mut prep = pipeline::prepare(
-        records,
-        opts,
-        model
-            .map(|m| {
-                m.comparisons
-                    .iter()
-                    .map(|c| c.spec.clone())
-                    .collect::<Vec<_>>()
-            })
-            .as_deref(),
-    )?;
+    dedupe_interned(intern(records, opts, model)?, opts, model)
+}
+
+/// The columns of the records that matching reads, interned (one `u32` per
+/// row and column plus each distinct value once): everything [`dedupe`]
+/// needs of the records. Made by [`intern`]; after that the caller may
+/// free or spill the records before [`dedupe_interned`] runs.
+pub struct Interned {
+    plan: pipeline::Plan,
+    table: table::Table,
+    /// Time spent interning, counted in the blocking and total timings.
+    took: std::time::Duration,
+}
+
+impl Interned {
+    /// Rows interned.
+    pub fn rows(&self) -> usize {
+        self.table.n_rows
+    }
+}
+
+/// Plans the blocking rules and comparisons for `opts` (or for `model`'s
+/// comparisons when given) and interns the columns they read.
+pub fn intern(
+    records: &[RecordBatch],
+    opts: &DedupeOptions,
+    model: Option<&Model>,
+) -> Result<Interned, Error> {
+    let started = Instant::now();
+    let specs: Option<Vec<ComparisonSpec>> =
+        model.map(|m| m.comparisons.iter().map(|c| c.spec.clone()).collect());
+    let plan = pipeline::plan(records, opts, specs.as_deref())?;
+    let table = pipeline::intern(records, &plan)?;
+    Ok(Interned {
+        plan,
+        table,
+        took: started.elapsed(),
+    })
+}
+
+/// [`dedupe`] of interned records: `opts` and `model` must be the ones
+/// given to [`intern`].
+pub fn dedupe_interned(
+    interned: Interned,
+    opts: &DedupeOptions,
+    model: Option<&Model>,
+) -> Result<DedupeResult, Error> {
+    // As if interning had just run: the caller may have spent time between.
+    let t_all = Instant::now()
+        .checked_sub(interned.took)
+        .unwrap_or_else(Instant::now);
+    let mut prep = pipeline::prepare_interned(interned.plan, interned.table, opts, t_all)?;
     let reused = model.is_some();
     let t_train = Instant::now();
     let model = match model {

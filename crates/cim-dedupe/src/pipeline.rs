@@ -172,6 +172,17 @@ pub(crate) fn prepare(
     let t0 = Instant::now();
     let plan = plan(records, opts, model_specs)?;
     let table = intern(records, &plan)?;
+    prepare_interned(plan, table, opts, t0)
+}
+
+/// [`prepare`] from here on reads only the interned table, not the records.
+/// `t0` is when interning started (blocking time includes it).
+pub(crate) fn prepare_interned(
+    plan: Plan,
+    table: Table,
+    opts: &DedupeOptions,
+    t0: Instant,
+) -> Result<Prepared, Error> {
     let comps = compile(&plan, &table, opts)?;
     let droppable: Vec<bool> = (0..plan.rules.len()).map(|i| plan.droppable(i)).collect();
     let (maybe_blocks, warnings) = blocking::block_all(&table, &plan.rules, &droppable, opts)?;

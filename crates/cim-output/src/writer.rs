@@ -228,6 +228,22 @@ impl OutputWriter {
         })
     }
 
+    /// Reads back a Parquet file staged by this writer (a spill, or an
+    /// output a later stage needs): every column, row groups decoded in
+    /// parallel on the current rayon pool, one batch per row group, in file
+    /// order. Encrypted columns are decrypted as by [`read_parquet`].
+    pub fn read_staged(&self, name: &str) -> Result<Vec<RecordBatch>> {
+        let path = self.staged_path(name)?;
+        read_row_groups(&path)
+    }
+
+    /// Deletes a staged file that is not an output (a spill), so that
+    /// [`OutputWriter::commit`] does not publish it.
+    pub fn discard(&self, name: &str) -> Result<()> {
+        let path = self.staged_path(name)?;
+        fs::remove_file(&path).map_err(io(&path))
+    }
+
     /// Records a file written with [`OutputWriter::stage_parquet`] (a later
     /// file of the same name replaces an earlier one).
     pub fn record(&mut self, file: WrittenFile) -> &WrittenFile {
@@ -489,6 +505,45 @@ pub fn read_parquet(path: &Path) -> Result<(SchemaRef, Vec<RecordBatch>)> {
 /// missing from the batches.
 pub fn read_parquet_columns(path: &Path, columns: &[&str]) -> Result<Vec<RecordBatch>> {
     Ok(read(path, Some(columns))?.1)
+}
+
+/// Every row group of `path` as one batch, decoded in parallel.
+fn read_row_groups(path: &Path) -> Result<Vec<RecordBatch>> {
+    use parquet::arrow::arrow_reader::ArrowReaderMetadata;
+    let perr = |source| Error::Parquet {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = File::open(path).map_err(io(path))?;
+    let opts = ArrowReaderOptions::new()
+        .with_file_decryption_properties(crate::encryption::decryption_properties());
+    let meta = ArrowReaderMetadata::load(&file, opts).map_err(perr)?;
+    let groups: Vec<(usize, usize)> = meta
+        .metadata()
+        .row_groups()
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (i, g.num_rows() as usize))
+        .collect();
+    let decoded: Vec<Result<Vec<RecordBatch>>> = groups
+        .into_par_iter()
+        .map(|(i, rows)| {
+            let file = File::open(path).map_err(io(path))?;
+            let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone())
+                .with_row_groups(vec![i])
+                .with_batch_size(rows.max(1))
+                .build()
+                .map_err(perr)?;
+            reader
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(|e| perr(e.into()))
+        })
+        .collect();
+    let mut batches = Vec::new();
+    for d in decoded {
+        batches.extend(d?.into_iter().filter(|b| b.num_rows() > 0));
+    }
+    Ok(batches)
 }
 
 fn read(path: &Path, columns: Option<&[&str]>) -> Result<(SchemaRef, Vec<RecordBatch>)> {

@@ -85,13 +85,35 @@ pub fn run(
     let model = model_path.as_ref().map(load_model).transpose()?;
 
     pool.install(|| {
-        let ingested = ingest_all(c, progress, None).map_err(|e| crate::error::keyed(cfg, e))?;
+        let mut ingested =
+            ingest_all(c, progress, None).map_err(|e| crate::error::keyed(cfg, e))?;
         let mut peaks = StagePeaks::default();
         peaks.end("ingest");
         let rows = conservation(&ingested)?;
         quality_gate(cfg, &ingested, &rows)?;
         let field_quality = ingested.field_quality()?;
         let run_id = run_id(cfg, as_of, &ingested)?;
+
+        progress.start("dedupe", None);
+        let t = Instant::now();
+        // Matching needs only its interned columns from here on: the records
+        // can go to disk while it runs (see `Spill`).
+        let interned = cim_dedupe::intern(&ingested.records, &c.dedupe, model.as_ref())?;
+        let records_mib = arrow_mib(&ingested.records);
+        let spill = (records_mib > c.run.spill_records_above_mib
+            || c.run.spill_records_above_mib == 0)
+            .then(|| Spill {
+                name: if c.output.records {
+                    files::RECORDS
+                } else {
+                    SPILL
+                },
+                mib: records_mib,
+            });
+        let (to_spill, in_memory) = match spill {
+            Some(_) => (Some(std::mem::take(&mut ingested.records)), Vec::new()),
+            None => (None, std::mem::take(&mut ingested.records)),
+        };
 
         // records.parquet depends on ingest only: it is encoded on a thread
         // of its own while dedupe and merge run (which leave a core idle
@@ -100,22 +122,41 @@ pub fn run(
         // run.json's `outputs` do not depend on which finished first.
         let background = rayon::current_num_threads() > 1;
         let staged = std::thread::scope(|scope| {
-            let records = c.output.records.then(|| {
-                let opts = enc.options(files::RECORDS);
-                let (writer, records) = (&writer, &ingested.records);
-                Staging::start(scope, background, move || {
-                    Ok(writer.stage_parquet(
-                        files::RECORDS,
-                        cim_schema::normalized_schema(),
-                        records,
-                        &opts,
-                    )?)
-                })
-            });
+            let mut records_file = match (to_spill, spill) {
+                // The writer owns the records and drops each batch once
+                // encoded, so memory falls while matching allocates.
+                (Some(batches), Some(spill)) => {
+                    tracing::info!(
+                        records_mib = spill.mib,
+                        limit_mib = c.run.spill_records_above_mib,
+                        "records spilled to disk while matching"
+                    );
+                    let opts = enc.options(files::RECORDS);
+                    let writer = &writer;
+                    Some(Staging::start(scope, background, move || {
+                        Ok(writer.stage_parquet_from(
+                            spill.name,
+                            cim_schema::normalized_schema(),
+                            batches.into_iter().map(Ok::<_, std::convert::Infallible>),
+                            &opts,
+                        )?)
+                    }))
+                }
+                _ => c.output.records.then(|| {
+                    let opts = enc.options(files::RECORDS);
+                    let (writer, records) = (&writer, &in_memory);
+                    Staging::start(scope, background, move || {
+                        Ok(writer.stage_parquet(
+                            files::RECORDS,
+                            cim_schema::normalized_schema(),
+                            records,
+                            &opts,
+                        )?)
+                    })
+                }),
+            };
 
-            progress.start("dedupe", None);
-            let t = Instant::now();
-            let result = cim_dedupe::dedupe(&ingested.records, &c.dedupe, model.as_ref())?;
+            let result = cim_dedupe::dedupe_interned(interned, &c.dedupe, model.as_ref())?;
             let dedupe_ms = t.elapsed().as_millis() as u64;
             peaks.end("dedupe");
             progress.finish("dedupe");
@@ -125,11 +166,34 @@ pub fn run(
                 tracing::warn!("matching: {w}");
             }
 
+            let read_back = match spill {
+                Some(spill) => {
+                    let t = Instant::now();
+                    let file = records_file
+                        .take()
+                        .expect("a spill is always staged")
+                        .finish()?;
+                    let batches = writer.read_staged(spill.name)?;
+                    if spill.name == SPILL {
+                        writer.discard(SPILL)?;
+                    } else {
+                        records_file = Some(Staging::Done(Ok(file)));
+                    }
+                    tracing::debug!(
+                        ms = t.elapsed().as_millis() as u64,
+                        "spilled records awaited and read back"
+                    );
+                    Some(batches)
+                }
+                None => None,
+            };
+            let records: &[RecordBatch] = read_back.as_deref().unwrap_or(&in_memory);
+
             progress.start("merge", None);
             let t = Instant::now();
             let prev = previous::read(&c.output.dir)?;
             let merged = cim_merge::merge_lazily(
-                &ingested.records,
+                records,
                 &result.cluster_of_row,
                 &c.survivorship,
                 &c.source_names(),
@@ -199,7 +263,7 @@ pub fn run(
                     c.output
                         .pairs
                         .then(|| {
-                            let ids = cim_dedupe::record_ids(&ingested.records)?;
+                            let ids = cim_dedupe::record_ids(records)?;
                             let slice = |r| Ok(cim_dedupe::pairs_slice(&result, &ids, r)?);
                             sliced(
                                 files::PAIRS,
@@ -237,7 +301,7 @@ pub fn run(
                 Some(history),
                 pairs,
                 Some(quarantine),
-                records
+                records_file
                     .map(|r| {
                         let t = Instant::now();
                         let file = r.finish()?;
@@ -249,9 +313,18 @@ pub fn run(
                     })
                     .transpose()?,
             ];
-            Ok::<_, PipelineError>((result, merge_stats, dedupe_ms, merge_ms, t, staged))
+            Ok::<_, PipelineError>((
+                result,
+                merge_stats,
+                dedupe_ms,
+                merge_ms,
+                t,
+                staged,
+                read_back,
+            ))
         });
-        let (result, merge_stats, dedupe_ms, merge_ms, t, staged) = staged?;
+        let (result, merge_stats, dedupe_ms, merge_ms, t, staged, read_back) = staged?;
+        let records: &[RecordBatch] = read_back.as_deref().unwrap_or(&in_memory);
         peaks.end("write");
         for file in staged.into_iter().flatten() {
             writer.record(file);
@@ -279,6 +352,7 @@ pub fn run(
             outputs: Vec::new(),
             timings_ms: timings,
             peak_rss_mib: peaks.0,
+            records_spilled_mib: spill.map(|s| s.mib),
         };
         summary
             .timings_ms
@@ -293,12 +367,8 @@ pub fn run(
             .collect();
         if c.output.report {
             let t = Instant::now();
-            let html = crate::audit::report_html(
-                &summary,
-                &result,
-                &ingested.records,
-                c.dedupe.match_threshold,
-            )?;
+            let html =
+                crate::audit::report_html(&summary, &result, records, c.dedupe.match_threshold)?;
             writer.write_bytes(files::REPORT, html.as_bytes())?;
             tracing::debug!(ms = t.elapsed().as_millis() as u64, "report written");
             summary.outputs = writer
@@ -315,6 +385,28 @@ pub fn run(
         writer.commit()?;
         Ok(summary)
     })
+}
+
+/// The scratch file the records go to while matching when
+/// `output.records` is off; deleted before the outputs are published.
+const SPILL: &str = "records.spill.parquet";
+
+/// Records written to disk while matching runs, and read back for merging
+/// (`run.spill_records_above_mib`).
+#[derive(Debug, Clone, Copy)]
+struct Spill {
+    /// The staged file: records.parquet when that is an output, else
+    /// [`SPILL`].
+    name: &'static str,
+    /// The records' in-memory size.
+    mib: u64,
+}
+
+/// In-memory size of `batches`, in MiB (buffers shared between arrays are
+/// counted once per array: an upper bound).
+fn arrow_mib(batches: &[RecordBatch]) -> u64 {
+    let bytes: usize = batches.iter().map(RecordBatch::get_array_memory_size).sum();
+    (bytes >> 20) as u64
 }
 
 /// A file being staged: on a thread of its own beside the running stages,

@@ -492,3 +492,60 @@ fn limits_fail_clearly_or_quarantine() {
     );
     assert!(read(&out, "master.parquet") == before);
 }
+
+/// `run.spill_records_above_mib = 0` sends the records to disk while
+/// matching runs and reads them back for merging: the outputs must be the
+/// bytes of a run that kept them in memory, whether the spill is
+/// records.parquet itself or a scratch file (`output.records = false`),
+/// and the scratch file must not be published.
+#[test]
+fn spilling_the_records_changes_no_output_byte() {
+    let cfg = dataset(7);
+    let dir = cfg.parent().unwrap();
+    let with = |name: &str, spill: bool, records: bool| {
+        let mut text = CONFIG.replacen(
+            "[run]\n",
+            &format!(
+                "[run]\nspill_records_above_mib = {}\n",
+                if spill { 0 } else { 1 << 30 }
+            ),
+            1,
+        );
+        if !records {
+            text = text.replacen("[output]\n", "[output]\nrecords = false\n", 1);
+        }
+        let path = dir.join(format!("spill-{name}.toml"));
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let mut runs = Vec::new();
+    for (name, spill, records, threads) in [
+        ("memory", false, true, "2"),
+        ("spill", true, true, "2"),
+        ("spill-t1", true, true, "1"),
+        ("scratch", true, false, "2"),
+    ] {
+        let out = tmp.path().join(name);
+        run_ok(&with(name, spill, records), &out, &["--threads", threads]);
+        assert_consistent(&out);
+        let spilled = run_json(&out)["records_spilled_mib"].as_u64();
+        assert_eq!(spilled.is_some(), spill, "{name}: records_spilled_mib");
+        assert_eq!(out.join("records.parquet").exists(), records, "{name}");
+        assert!(!out.join("records.spill.parquet").exists(), "{name}");
+        runs.push((name, out));
+    }
+    let (_, memory) = &runs[0];
+    for (name, out) in &runs[1..] {
+        let mut files = COMPARED.to_vec();
+        if out.join("records.parquet").exists() {
+            files.push("records.parquet");
+        }
+        for f in files {
+            assert!(
+                read(out, f) == read(memory, f),
+                "{f} differs between the in-memory run and `{name}`"
+            );
+        }
+    }
+}

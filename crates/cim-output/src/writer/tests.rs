@@ -349,3 +349,38 @@ fn reading_named_columns_decodes_only_those_in_file_order() {
     assert_eq!(read[0].column(0), b.column(0));
     assert_eq!(read[0].column(1), b.column(2));
 }
+
+#[test]
+fn a_staged_file_reads_back_whole_in_order_and_a_discarded_one_is_not_published() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let values: Vec<i32> = (0..1000).map(|i| i * 7 % 1013).collect();
+    let input: Vec<RecordBatch> = values.chunks(333).map(batch).collect();
+    let opts = ParquetOptions {
+        max_row_group_rows: 100,
+        ..ParquetOptions::default()
+    };
+    let w = OutputWriter::begin(&out).unwrap();
+    w.stage_parquet("spill.parquet", input[0].schema(), &input, &opts)
+        .unwrap();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(3)
+        .build()
+        .unwrap();
+    let read = pool.install(|| w.read_staged("spill.parquet")).unwrap();
+    // One batch per row group, in file order.
+    assert_eq!(read.len(), 10);
+    let got: Vec<i32> = read
+        .iter()
+        .flat_map(|b| {
+            let a = b.column(0).as_any().downcast_ref::<Int32Array>().unwrap();
+            a.values().to_vec()
+        })
+        .collect();
+    assert_eq!(got, values);
+
+    w.discard("spill.parquet").unwrap();
+    assert!(w.read_staged("spill.parquet").is_err());
+    w.commit().unwrap();
+    assert!(!out.join("spill.parquet").exists());
+}
