@@ -11,6 +11,7 @@
 #   THREADS=2 ...                     # rayon threads for cim (default: all)
 #   CIM=path/to/cim ...               # use this binary instead of building
 #   KEEP_OUT=1 ...                    # re-run against the previous outputs
+#   SPILL_MIB=0 ...                   # set run.spill_records_above_mib (0: always spill)
 #
 # Data goes to target/bench-data/<N>[-erp]/ and is reused when present
 # (delete the directory to regenerate). Prints records/s, per-stage times
@@ -66,6 +67,9 @@ CFG="$DATA/pipeline.toml"
     echo "# Copied from fixtures/demo/pipeline.toml by benches/e2e.sh."
     cat "$ROOT/fixtures/demo/pipeline.toml"
 } >"$CFG"
+if [[ -n "${SPILL_MIB:-}" ]]; then
+    sed -i "s/^\[run\]$/[run]\nspill_records_above_mib = $SPILL_MIB/" "$CFG"
+fi
 if [[ "$ERP" == 1 ]]; then
     cat >>"$CFG" <<'EOF2'
 

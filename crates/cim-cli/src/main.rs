@@ -10,6 +10,7 @@
 
 #[macro_use]
 mod out;
+mod alloc;
 mod args;
 mod commands;
 mod exit;
@@ -24,6 +25,7 @@ use crate::args::{Cli, Command};
 use crate::exit::ExitStatus;
 
 fn main() -> ExitCode {
+    alloc::fix_mmap_threshold();
     let cli = Cli::parse();
     logging::init(&cli.global);
     let outcome = match &cli.command {

@@ -102,7 +102,7 @@ pub fn run(
         let records_mib = arrow_mib(&ingested.records);
         let spill = (records_mib > c.run.spill_records_above_mib
             || c.run.spill_records_above_mib == 0)
-            .then(|| Spill {
+            .then_some(Spill {
                 name: if c.output.records {
                     files::RECORDS
                 } else {
