@@ -43,7 +43,7 @@ fn mask_email(value: &str) -> String {
 fn calling_code_len(digits: &str) -> usize {
     for len in 1..=3.min(digits.len()) {
         if let Ok(code) = digits[..len].parse::<u16>()
-            && phonenumber::metadata::DATABASE.by_code(&code).is_some()
+            && crate::phone::is_calling_code(code)
         {
             return len;
         }

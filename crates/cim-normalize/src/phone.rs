@@ -8,6 +8,7 @@ use crate::reason;
 use crate::text::{clean, is_placeholder};
 
 mod fast;
+mod meta;
 mod valid;
 
 /// A normalised phone number.
@@ -236,7 +237,8 @@ fn crate_reference(region: Option<country::Id>, canonical: &str) -> Parsed {
 
 /// Parsing and validating with the crate's parser (behind its locked regex
 /// cache): what [`fast::parse`] must agree with, and the path for what it
-/// does not follow.
+/// does not follow. The only runtime path that loads the crate's
+/// `DATABASE` (~0.6G instructions, once per process; see [`meta`]).
 fn crate_parse(region: Option<country::Id>, canonical: &str) -> Parsed {
     static GROW_CACHE: std::sync::Once = std::sync::Once::new();
     GROW_CACHE.call_once(|| {
@@ -275,11 +277,17 @@ fn stripped_after_country_code(digits: &str, e164: &str, region: Option<country:
     if digits.ends_with(e_digits) {
         return false;
     }
-    let Some(meta) = region.and_then(|r| phonenumber::metadata::DATABASE.by_id(r.as_ref())) else {
+    let Some(meta) = region.and_then(meta::by_id) else {
         return true;
     };
-    let code = meta.country_code().to_string();
+    let code = meta.country_code.to_string();
     !e_digits.starts_with(&code) || digits.starts_with(&code)
+}
+
+/// Whether `code` is a country calling code the crate has metadata for
+/// (`DATABASE.by_code(&code).is_some()`, without loading `DATABASE`).
+pub(crate) fn is_calling_code(code: u16) -> bool {
+    meta::is_known_code(code)
 }
 
 /// Normalises a phone number. `region` is the ISO 3166-1 alpha-2 region

@@ -7,37 +7,27 @@
 //! patterns it has evicted. This module follows the crate's own steps
 //! (`parser::parse_with`, `helper::country_code`,
 //! `helper::international_prefix`, `helper::national_number`,
-//! `validator::length`) line by line over the same metadata, with the
-//! patterns compiled once per process by [`super::valid`] with the crate's
-//! options (but an ASCII `\d`, see `valid::compiled`) and used the same
-//! way (`find`, then a check that the match starts at 0). Its quirks are kept on purpose: the answer must be the
-//! crate's, not libphonenumber's.
+//! `validator::length`) line by line over the same metadata (the tables of
+//! [`super::meta`]), with the patterns compiled once per process with the
+//! crate's options (but an ASCII `\d`, see `meta::compiled`) and used the
+//! same way (`find`, then a check that the match starts at 0). Its quirks
+//! are kept on purpose: the answer must be the crate's, not
+//! libphonenumber's.
 //!
 //! Anything outside the shapes it follows returns `None` and goes to the
 //! crate. Tests compare it with the crate on a table, on every region's
 //! example numbers written several ways, and on random digits.
 
 use std::borrow::Cow;
-use std::sync::Arc;
-use std::sync::LazyLock;
 
 use phonenumber::country;
-use phonenumber::metadata::DATABASE;
 
-use super::valid::{self, Region};
-use super::{Parsed, reason};
+use super::meta::{self, Region};
+use super::{Parsed, reason, valid};
 
 /// `MIN_LENGTH_FOR_NSN` and `MAX_LENGTH_FOR_NSN` of the crate.
 const MIN_NSN: usize = 2;
 const MAX_NSN: usize = 17;
-
-/// Whether `DATABASE.by_code(code)` is `Some`, for every code below 1000
-/// (calling codes have at most three digits). `by_code` allocates a `Vec`.
-static KNOWN_CODES: LazyLock<Vec<bool>> = LazyLock::new(|| {
-    (0..1000u16)
-        .map(|c| DATABASE.by_code(&c).is_some())
-        .collect()
-});
 
 /// `validator::length(meta, number, Type::Unknown)`, reduced to what the
 /// parser asks of it.
@@ -56,7 +46,7 @@ fn length(r: &Region, len: usize) -> Length {
         return Length::Other;
     };
     let len = len as u16;
-    if r.parsing.general_local_length.contains(&len) || len == min {
+    if r.general_local_length.contains(&len) || len == min {
         Length::Possible
     } else if len < min {
         Length::TooShort
@@ -73,9 +63,8 @@ fn length(r: &Region, len: usize) -> Length {
 /// code) the region's patterns find, or applies its transform rule. `None`
 /// where the crate would panic (a transform without a first group).
 fn national_number<'a>(r: &Region, national: &'a str) -> Option<Cow<'a, str>> {
-    let p = &r.parsing;
-    let Some(parsing) = &p.national_prefix_for_parsing else {
-        if let Some(prefix) = p.national_prefix
+    let Some(parsing) = r.national_prefix_for_parsing else {
+        if let Some(prefix) = r.national_prefix
             && let Some(rest) = national.strip_prefix(prefix)
         {
             return Some(Cow::Borrowed(rest));
@@ -94,9 +83,9 @@ fn national_number<'a>(r: &Region, national: &'a str) -> Option<Cow<'a, str>> {
     let caps = parsing.captures(national)?;
     let first = caps.get(1).is_some();
     let last = caps.get(caps.len() - 1).is_some();
-    match &p.transform_rule {
+    match r.transform_rule {
         Some(rule) if last => {
-            let transformed = parsing.replace(national, *rule);
+            let transformed = parsing.replace(national, rule);
             if viable && !r.general.is_match(&transformed) {
                 return Some(Cow::Borrowed(national));
             }
@@ -114,7 +103,7 @@ fn national_number<'a>(r: &Region, national: &'a str) -> Option<Cow<'a, str>> {
 
 /// Where the region's IDD pattern matches at the start of `s`, its end.
 fn idd_end(r: Option<&Region>, s: &str) -> Option<usize> {
-    let m = r?.parsing.idd.as_ref()?.get().find(s)?;
+    let m = r?.idd?.get().find(s)?;
     (m.start() == 0).then_some(m.end())
 }
 
@@ -130,9 +119,9 @@ pub(super) fn parse(region: Option<country::Id>, canonical: &str) -> Option<Pars
     if digits.len() < 3 || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let home: Option<Arc<Region>> = match region {
+    let home: Option<&Region> = match region {
         // A region without metadata: the crate unwraps it in places.
-        Some(id) => Some(valid::region(DATABASE.by_id(id.as_ref())?)),
+        Some(id) => Some(meta::by_id(id)?),
         None => None,
     };
 
@@ -140,7 +129,7 @@ pub(super) fn parse(region: Option<country::Id>, canonical: &str) -> Option<Pars
     // it is there; without one it makes the number international.
     let mut national = digits;
     let mut international = plus;
-    if let Some(end) = idd_end(home.as_deref(), national)
+    if let Some(end) = idd_end(home, national)
         && !national[end..].starts_with('0')
     {
         international = true;
@@ -158,7 +147,7 @@ pub(super) fn parse(region: Option<country::Id>, canonical: &str) -> Option<Pars
         }
         let found = (1..=3).find_map(|len| {
             let c: u16 = national[..len].parse().ok()?;
-            KNOWN_CODES[usize::from(c)].then_some((len, c))
+            meta::is_known_code(c).then_some((len, c))
         });
         let Some((len, c)) = found else {
             return Some(Err(reason::INVALID_COUNTRY_CODE));
@@ -166,10 +155,10 @@ pub(super) fn parse(region: Option<country::Id>, canonical: &str) -> Option<Pars
         national = &national[len..];
         code = c;
     } else {
-        let Some(r) = home.as_deref() else {
+        let Some(r) = home else {
             return Some(Err(reason::INVALID_COUNTRY_CODE));
         };
-        code = r.parsing.country_code;
+        code = r.country_code;
         let mut buf = [0u8; 5];
         let code_text = fmt_u16(&mut buf, code);
         if let Some(rest) = national.strip_prefix(code_text)
@@ -181,16 +170,16 @@ pub(super) fn parse(region: Option<country::Id>, canonical: &str) -> Option<Pars
 
     // The metadata that strips the national prefix: the given region's,
     // else the one the number belongs to.
-    let meta: Option<Arc<Region>> = match home {
+    let meta: Option<&Region> = match home {
         Some(r) => Some(r),
         None => valid::source_for(code, national.trim_start_matches('0')),
     };
     let mut owned: Option<String> = None;
-    if let Some(r) = meta.as_deref() {
+    if let Some(r) = meta {
         let potential = national_number(r, national)?;
         let mut potential: &str = &potential;
         // The crate strips the plain national prefix once more.
-        if let Some(prefix) = r.parsing.national_prefix
+        if let Some(prefix) = r.national_prefix
             && let Some(rest) = potential.strip_prefix(prefix)
         {
             potential = rest;

@@ -1,5 +1,6 @@
 use super::super::{crate_parse, crate_reference as slow, phone, phone_with};
 use super::*;
+use phonenumber::metadata::DATABASE;
 use proptest::prelude::*;
 
 /// Checks one input: the fast path, when it answers, gives the crate's

@@ -1,6 +1,7 @@
 use super::super::{crate_reference as slow, phone, phone_with};
 use super::*;
 use phonenumber::country;
+use phonenumber::metadata::DATABASE;
 use proptest::prelude::*;
 
 /// Fast and slow validity of one parsed number, or `None` when the crate
@@ -141,24 +142,6 @@ proptest! {
         let input = if international { format!("+{code}{digits}") } else { digits.clone() };
         if let Some((fast, slow)) = both(Some(region), &input) {
             prop_assert_eq!(fast, slow, "{:?} {}", region, input);
-        }
-    }
-}
-
-#[test]
-fn every_metadata_pattern_compiles_with_an_ascii_digit_class() {
-    // `compiled` turns Unicode off, which rejects a pattern that could
-    // match non-ASCII text (`.`, a negated class): none may.
-    for meta in DATABASE.iter() {
-        let r = Region::new(meta);
-        let p = &r.parsing;
-        let patterns = [&r.leading_digits, &p.idd, &p.national_prefix_for_parsing]
-            .into_iter()
-            .flatten()
-            .chain(std::iter::once(&r.general.re))
-            .chain(r.types.iter().map(|d| &d.re));
-        for pattern in patterns {
-            pattern.get();
         }
     }
 }

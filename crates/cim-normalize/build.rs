@@ -1,0 +1,160 @@
+//! Generates `phone_meta.rs` (included by `src/phone/meta.rs`): the parts of
+//! the `phonenumber` crate's metadata that phone parsing and validation read,
+//! as static tables. Loading `phonenumber::metadata::DATABASE` at run time
+//! costs ~0.6G instructions per process (the crate syntax-checks every
+//! metadata pattern when it builds the database); here it is paid once per
+//! build. A test compares the tables with `DATABASE`.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use phonenumber::country;
+use phonenumber::metadata::{DATABASE, Descriptor, Metadata};
+
+/// Calling codes have at most three digits; the tables index by code.
+const CODES: u16 = 1000;
+
+/// Pattern sources, each once per (source, anchored).
+#[derive(Default)]
+struct Patterns {
+    ids: HashMap<(String, bool), usize>,
+    list: Vec<(String, bool)>,
+}
+
+impl Patterns {
+    fn id(&mut self, source: &str, anchored: bool) -> String {
+        let key = (source.to_owned(), anchored);
+        let next = self.list.len();
+        let id = *self.ids.entry(key.clone()).or_insert_with(|| {
+            self.list.push(key);
+            next
+        });
+        format!("Pat({id})")
+    }
+
+    fn opt(&mut self, source: Option<&str>, anchored: bool) -> String {
+        match source {
+            Some(s) => format!("Some({})", self.id(s, anchored)),
+            None => "None".to_owned(),
+        }
+    }
+}
+
+fn opt_str(s: Option<&str>) -> String {
+    match s {
+        Some(s) => format!("Some({s:?})"),
+        None => "None".to_owned(),
+    }
+}
+
+fn desc(p: &mut Patterns, d: &Descriptor) -> String {
+    format!(
+        "Desc {{ pattern: {}, possible_length: &{:?} }}",
+        p.id(d.national_number().as_str(), true),
+        d.possible_length()
+    )
+}
+
+fn region(p: &mut Patterns, m: &Metadata) -> String {
+    let d = m.descriptors();
+    // The order `validator::number_type` tries them in (after the general
+    // descriptor); only whether any matches is used.
+    let types: Vec<String> = [
+        d.premium_rate(),
+        d.toll_free(),
+        d.shared_cost(),
+        d.voip(),
+        d.personal_number(),
+        d.pager(),
+        d.uan(),
+        d.voicemail(),
+        d.fixed_line(),
+        d.mobile(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|t| desc(p, t))
+    .collect();
+    format!(
+        "Region {{ id: {:?}, country_code: {}, leading_digits: {}, general: {}, \
+         general_local_length: &{:?}, types: &[{}], idd: {}, national_prefix: {}, \
+         national_prefix_for_parsing: {}, transform_rule: {} }},\n",
+        m.id(),
+        m.country_code(),
+        p.opt(m.leading_digits().map(|r| r.as_str()), true),
+        desc(p, d.general()),
+        d.general().possible_local_length(),
+        types.join(", "),
+        p.opt(m.international_prefix().map(|r| r.as_str()), false),
+        opt_str(m.national_prefix()),
+        p.opt(m.national_prefix_for_parsing().map(|r| r.as_str()), false),
+        opt_str(m.national_prefix_transform_rule()),
+    )
+}
+
+fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+
+    // Every entry, in `by_code` order per code (`DATABASE.iter()` yields one
+    // entry per id, so only one of the non-geographic "001" entities).
+    let mut entries: Vec<(u16, Vec<&Metadata>)> = Vec::new();
+    for code in 0..=u16::MAX {
+        if let Some(metas) = DATABASE.by_code(&code) {
+            assert!(code < CODES, "calling code {code} has more than 3 digits");
+            let ids: Vec<&str> = metas.iter().map(|m| m.id()).collect();
+            assert_eq!(
+                DATABASE.region(&code),
+                Some(ids.clone()),
+                "regions of {code}"
+            );
+            // What `phone::meta` relies on to stand in for `by_id` and for
+            // `validator::source_for`'s parsing of region ids.
+            for id in &ids {
+                if *id == "001" {
+                    assert_eq!(ids.len(), 1, "+{code}: a 001 entity shares its code");
+                } else {
+                    assert!(id.parse::<country::Id>().is_ok(), "{id} is no country::Id");
+                    let by_id = DATABASE.by_id(*id).expect("by_id of a listed id");
+                    assert_eq!(by_id.country_code(), code, "{id} is listed under two codes");
+                }
+            }
+            entries.push((code, metas));
+        }
+    }
+
+    let mut p = Patterns::default();
+    let mut regions = String::new();
+    let mut by_code = vec![Vec::new(); usize::from(CODES)];
+    let mut by_id = vec![u16::MAX; 26 * 26];
+    let mut n = 0u16;
+    for (code, metas) in &entries {
+        for m in metas {
+            regions.push_str(&region(&mut p, m));
+            by_code[usize::from(*code)].push(n);
+            if let [a @ b'A'..=b'Z', b @ b'A'..=b'Z'] = m.id().as_bytes() {
+                by_id[usize::from(a - b'A') * 26 + usize::from(b - b'A')] = n;
+            }
+            n += 1;
+        }
+    }
+
+    let mut out = String::new();
+    writeln!(out, "// Generated by build.rs from phonenumber's DATABASE.").unwrap();
+    writeln!(out, "const PATTERN_COUNT: usize = {};", p.list.len()).unwrap();
+    writeln!(out, "static PATTERNS: [(&str, bool); PATTERN_COUNT] = [").unwrap();
+    for (source, anchored) in &p.list {
+        writeln!(out, "({source:?}, {anchored}),").unwrap();
+    }
+    writeln!(out, "];").unwrap();
+    writeln!(out, "static REGIONS: [Region; {n}] = [\n{regions}];").unwrap();
+    writeln!(out, "static BY_CODE: [&[u16]; {CODES}] = [").unwrap();
+    for list in &by_code {
+        writeln!(out, "&{list:?},").unwrap();
+    }
+    writeln!(out, "];").unwrap();
+    writeln!(out, "static BY_ID: [u16; {}] = {by_id:?};", by_id.len()).unwrap();
+
+    let dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR"));
+    std::fs::write(dir.join("phone_meta.rs"), out).expect("write phone_meta.rs");
+}
