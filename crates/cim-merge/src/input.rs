@@ -34,6 +34,30 @@ pub(crate) fn group_key_of(field: CanonicalField) -> Option<MatchKey> {
     })
 }
 
+/// The columns of the normalised records that merging reads (every other
+/// column may be left out of its input, e.g. when the records come back
+/// from a spill): provenance, `extra`, each field with its status and
+/// group key, and `key_address`.
+pub fn input_columns() -> Vec<String> {
+    let mut cols: Vec<String> = [
+        col::RECORD_ID,
+        col::SOURCE,
+        col::FILE,
+        col::LINE,
+        col::ROW_HASH,
+        col::EXTRA,
+    ]
+    .map(str::to_owned)
+    .into();
+    for f in CanonicalField::ALL {
+        cols.push(f.name().to_owned());
+        cols.push(status_column(f));
+        cols.extend(group_key_of(f).map(|k| k.column_name()));
+    }
+    cols.push(MatchKey::Address.column_name());
+    cols
+}
+
 /// Columns of one input batch.
 pub(crate) struct BatchCols<'a> {
     pub record_id: &'a StringArray,

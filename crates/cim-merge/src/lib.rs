@@ -69,6 +69,7 @@ use cim_schema::GoldenId;
 
 pub use error::{Error, Result};
 pub use ids::{ChangeKind, PreviousRun};
+pub use input::input_columns;
 pub use options::{Rule, RunInfo, SurvivorshipOptions};
 pub use render::{GoldenFieldView, GoldenView, MemberView, mask, render_cluster};
 pub use schema::{crosswalk_schema, id_changes_schema, master_schema, master_schema_for};

@@ -229,12 +229,14 @@ impl OutputWriter {
     }
 
     /// Reads back a Parquet file staged by this writer (a spill, or an
-    /// output a later stage needs): every column, row groups decoded in
-    /// parallel on the current rayon pool, one batch per row group, in file
-    /// order. Encrypted columns are decrypted as by [`read_parquet`].
-    pub fn read_staged(&self, name: &str) -> Result<Vec<RecordBatch>> {
+    /// output a later stage needs): every column, or only the named
+    /// top-level `columns` (in file order; names the file lacks are
+    /// skipped), row groups decoded in parallel on the current rayon pool,
+    /// one batch per row group, in file order. Encrypted columns are
+    /// decrypted as by [`read_parquet`].
+    pub fn read_staged(&self, name: &str, columns: Option<&[&str]>) -> Result<Vec<RecordBatch>> {
         let path = self.staged_path(name)?;
-        read_row_groups(&path)
+        read_row_groups(&path, columns)
     }
 
     /// Deletes a staged file that is not an output (a spill), so that
@@ -507,8 +509,9 @@ pub fn read_parquet_columns(path: &Path, columns: &[&str]) -> Result<Vec<RecordB
     Ok(read(path, Some(columns))?.1)
 }
 
-/// Every row group of `path` as one batch, decoded in parallel.
-fn read_row_groups(path: &Path) -> Result<Vec<RecordBatch>> {
+/// Every row group of `path` as one batch (of `columns`, when given),
+/// decoded in parallel.
+fn read_row_groups(path: &Path, columns: Option<&[&str]>) -> Result<Vec<RecordBatch>> {
     use parquet::arrow::arrow_reader::ArrowReaderMetadata;
     let perr = |source| Error::Parquet {
         path: path.to_path_buf(),
@@ -525,15 +528,19 @@ fn read_row_groups(path: &Path) -> Result<Vec<RecordBatch>> {
         .enumerate()
         .map(|(i, g)| (i, g.num_rows() as usize))
         .collect();
+    let mask = columns.map(|columns| projection(meta.schema(), meta.parquet_schema(), columns));
     let decoded: Vec<Result<Vec<RecordBatch>>> = groups
         .into_par_iter()
         .map(|(i, rows)| {
             let file = File::open(path).map_err(io(path))?;
-            let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone())
-                .with_row_groups(vec![i])
-                .with_batch_size(rows.max(1))
-                .build()
-                .map_err(perr)?;
+            let mut builder =
+                ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone())
+                    .with_row_groups(vec![i])
+                    .with_batch_size(rows.max(1));
+            if let Some(mask) = &mask {
+                builder = builder.with_projection(mask.clone());
+            }
+            let reader = builder.build().map_err(perr)?;
             reader
                 .collect::<std::result::Result<Vec<_>, _>>()
                 .map_err(|e| perr(e.into()))
@@ -557,15 +564,7 @@ fn read(path: &Path, columns: Option<&[&str]>) -> Result<(SchemaRef, Vec<RecordB
     let mut builder =
         ParquetRecordBatchReaderBuilder::try_new_with_options(file, opts).map_err(perr)?;
     if let Some(columns) = columns {
-        let roots: Vec<usize> = builder
-            .schema()
-            .fields()
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| columns.contains(&f.name().as_str()))
-            .map(|(i, _)| i)
-            .collect();
-        let mask = parquet::arrow::ProjectionMask::roots(builder.parquet_schema(), roots);
+        let mask = projection(builder.schema(), builder.parquet_schema(), columns);
         builder = builder.with_projection(mask);
     }
     let schema = Arc::clone(builder.schema());
@@ -577,6 +576,21 @@ fn read(path: &Path, columns: Option<&[&str]>) -> Result<(SchemaRef, Vec<RecordB
             source: e.into(),
         })?;
     Ok((schema, batches))
+}
+
+/// The top-level `columns` of a file (names it lacks are skipped).
+fn projection(
+    schema: &SchemaRef,
+    parquet_schema: &parquet::schema::types::SchemaDescriptor,
+    columns: &[&str],
+) -> parquet::arrow::ProjectionMask {
+    let roots = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| columns.contains(&f.name().as_str()))
+        .map(|(i, _)| i);
+    parquet::arrow::ProjectionMask::roots(parquet_schema, roots)
 }
 
 #[cfg(test)]

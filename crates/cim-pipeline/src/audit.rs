@@ -244,18 +244,21 @@ fn pair_waterfall(
     })
 }
 
-/// Renders `report.html` for a finished run: summary, model, the
-/// probability histogram, cluster sizes and ~10 borderline pairs with
-/// masked values.
-pub(crate) fn report_html(
-    summary: &RunSummary,
+/// What `report.html` shows of the matching, taken while the scored pairs
+/// and records are at hand so that both can be freed before the run ends.
+pub(crate) struct ReportParts {
+    probabilities: Vec<f32>,
+    cluster_sizes: Vec<u32>,
+    borderline: Vec<Waterfall>,
+}
+
+/// The probability histogram, cluster sizes and ~10 borderline pairs (with
+/// masked values) of a run's matching.
+pub(crate) fn report_parts(
     result: &DedupeResult,
     records: &[RecordBatch],
     threshold: f64,
-) -> Result<String, PipelineError> {
-    let internal = |e: serde_json::Error| PipelineError::Internal(e.to_string());
-    let summary_json = serde_json::to_value(summary).map_err(internal)?;
-    let model_json = serde_json::to_value(&result.model).map_err(internal)?;
+) -> Result<ReportParts, PipelineError> {
     let probabilities: Vec<f32> = result
         .pairs
         .match_probability
@@ -280,12 +283,30 @@ pub(crate) fn report_html(
         .into_iter()
         .map(|i| pair_waterfall(records, &ids, result, threshold, i, false))
         .collect::<Result<Vec<_>, _>>()?;
+    Ok(ReportParts {
+        probabilities,
+        cluster_sizes,
+        borderline,
+    })
+}
+
+/// Renders `report.html` for a finished run: summary, model and the
+/// [`ReportParts`] of its matching.
+pub(crate) fn report_html(
+    summary: &RunSummary,
+    model: &cim_dedupe::Model,
+    parts: &ReportParts,
+    threshold: f64,
+) -> Result<String, PipelineError> {
+    let internal = |e: serde_json::Error| PipelineError::Internal(e.to_string());
+    let summary_json = serde_json::to_value(summary).map_err(internal)?;
+    let model_json = serde_json::to_value(model).map_err(internal)?;
     Ok(cim_audit::render_report(&cim_audit::ReportInput {
         summary: &summary_json,
         model: &model_json,
-        probabilities: &probabilities,
-        cluster_sizes: &cluster_sizes,
-        borderline: &borderline,
+        probabilities: &parts.probabilities,
+        cluster_sizes: &parts.cluster_sizes,
+        borderline: &parts.borderline,
         show_pii: false,
         threshold,
     }))

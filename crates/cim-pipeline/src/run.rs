@@ -156,7 +156,7 @@ pub fn run(
                 }),
             };
 
-            let result = cim_dedupe::dedupe_interned(interned, &c.dedupe, model.as_ref())?;
+            let mut result = cim_dedupe::dedupe_interned(interned, &c.dedupe, model.as_ref())?;
             let dedupe_ms = t.elapsed().as_millis() as u64;
             peaks.end("dedupe");
             progress.finish("dedupe");
@@ -173,7 +173,11 @@ pub fn run(
                         .take()
                         .expect("a spill is always staged")
                         .finish()?;
-                    let batches = writer.read_staged(spill.name)?;
+                    // Only what merge and the later outputs read: not the
+                    // match keys that blocking alone needs.
+                    let columns = cim_merge::input_columns();
+                    let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+                    let batches = writer.read_staged(spill.name, Some(&columns))?;
                     if spill.name == SPILL {
                         writer.discard(SPILL)?;
                     } else {
@@ -188,6 +192,11 @@ pub fn run(
                 None => None,
             };
             let records: &[RecordBatch] = read_back.as_deref().unwrap_or(&in_memory);
+            let report_parts = c
+                .output
+                .report
+                .then(|| crate::audit::report_parts(&result, records, c.dedupe.match_threshold))
+                .transpose()?;
 
             progress.start("merge", None);
             let t = Instant::now();
@@ -224,17 +233,15 @@ pub fn run(
                 );
                 file
             };
-            // Slices of whole row groups, so the file has the same row
-            // groups as from one batch; four groups a slice, because each
-            // slice re-sorts and gathers its golden records (one group a
-            // slice cost ~0.4 s more at 1M).
+            // Slices of one row group, so the file has the same row groups
+            // as from one batch and holds one group's rows at a time.
             let sliced = |name: &str,
                           rows: usize,
                           schema: arrow::datatypes::SchemaRef,
                           opts: &ParquetOptions,
                           slice: &dyn Fn(Range<usize>) -> Result<RecordBatch, PipelineError>| {
                 let t = Instant::now();
-                let step = opts.max_row_group_rows.max(1) * 4;
+                let step = opts.max_row_group_rows.max(1);
                 let slices = (0..rows)
                     .step_by(step)
                     .map(|s| slice(s..(s + step).min(rows)));
@@ -279,6 +286,9 @@ pub fn run(
             drop(prev);
             let [crosswalk, history] = cross_files?;
             let pairs = pairs?;
+            // The report took what it shows of the scored pairs: they are
+            // written, and the master needs their memory more.
+            result.pairs = Default::default();
             // The master last, when the other tables' slices are gone: the
             // stage's peak is the golden records plus one master slice.
             let master = sliced(
@@ -320,11 +330,11 @@ pub fn run(
                 merge_ms,
                 t,
                 staged,
-                read_back,
+                report_parts,
             ))
         });
-        let (result, merge_stats, dedupe_ms, merge_ms, t, staged, read_back) = staged?;
-        let records: &[RecordBatch] = read_back.as_deref().unwrap_or(&in_memory);
+        let (result, merge_stats, dedupe_ms, merge_ms, t, staged, report_parts) = staged?;
+        drop(in_memory);
         peaks.end("write");
         for file in staged.into_iter().flatten() {
             writer.record(file);
@@ -365,10 +375,14 @@ pub fn run(
             .iter()
             .map(|w| serde_json::to_value(w).expect("WrittenFile serialises"))
             .collect();
-        if c.output.report {
+        if let Some(parts) = &report_parts {
             let t = Instant::now();
-            let html =
-                crate::audit::report_html(&summary, &result, records, c.dedupe.match_threshold)?;
+            let html = crate::audit::report_html(
+                &summary,
+                &result.model,
+                parts,
+                c.dedupe.match_threshold,
+            )?;
             writer.write_bytes(files::REPORT, html.as_bytes())?;
             tracing::debug!(ms = t.elapsed().as_millis() as u64, "report written");
             summary.outputs = writer

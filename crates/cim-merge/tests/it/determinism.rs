@@ -195,3 +195,44 @@ fn slices_of_master_and_crosswalk_concatenate_to_the_whole() {
         assert_eq!(crosswalk, whole.crosswalk, "crosswalk in slices of {step}");
     }
 }
+
+/// Records cut down to `input_columns` merge exactly as the whole records,
+/// and the list leaves columns out (the match keys only blocking reads).
+#[test]
+fn records_of_only_the_input_columns_merge_the_same() {
+    let (recs, clusters) = data();
+    let whole = run_with_threads(2, &recs, &clusters);
+    let wanted = cim_merge::input_columns();
+    let batches: Vec<_> = recs
+        .chunks(997)
+        .map(|r| {
+            let b = batch(r);
+            let keep: Vec<usize> = (0..b.num_columns())
+                .filter(|&i| wanted.contains(b.schema().field(i).name()))
+                .collect();
+            b.project(&keep).unwrap()
+        })
+        .collect();
+    let all = cim_schema::normalized_schema().fields().len();
+    assert!(
+        batches[0].num_columns() < all - 5,
+        "{} of {all}",
+        batches[0].num_columns()
+    );
+    assert_eq!(
+        batches[0].num_columns(),
+        wanted.len(),
+        "every listed column exists"
+    );
+    let cut = merge(
+        &batches,
+        &clusters,
+        &SurvivorshipOptions::default(),
+        &sources(),
+        None,
+        &run("r1", 1),
+    )
+    .unwrap();
+    assert_eq!(cut.master, whole.master);
+    assert_eq!(cut.crosswalk, whole.crosswalk);
+}

@@ -367,7 +367,9 @@ fn a_staged_file_reads_back_whole_in_order_and_a_discarded_one_is_not_published(
         .num_threads(3)
         .build()
         .unwrap();
-    let read = pool.install(|| w.read_staged("spill.parquet")).unwrap();
+    let read = pool
+        .install(|| w.read_staged("spill.parquet", None))
+        .unwrap();
     // One batch per row group, in file order.
     assert_eq!(read.len(), 10);
     let got: Vec<i32> = read
@@ -379,8 +381,34 @@ fn a_staged_file_reads_back_whole_in_order_and_a_discarded_one_is_not_published(
         .collect();
     assert_eq!(got, values);
 
+    // Only the named columns, in file order, whatever they nest.
+    let wide = [nested(0..450), nested(450..1000)];
+    w.stage_parquet("wide.parquet", wide[0].schema(), &wide, &opts)
+        .unwrap();
+    let some = pool
+        .install(|| w.read_staged("wide.parquet", Some(&["level", "id", "email", "absent"])))
+        .unwrap();
+    assert_eq!(some.len(), 10);
+    let names: Vec<&str> = some[0]
+        .schema_ref()
+        .fields()
+        .iter()
+        .map(|f| f.name().as_str())
+        .collect();
+    assert_eq!(names, ["id", "email", "level"]);
+    let whole = arrow::compute::concat_batches(&some[0].schema(), &some).unwrap();
+    let expected = arrow::compute::concat_batches(&wide[0].schema(), &wide).unwrap();
+    for name in names {
+        assert_eq!(
+            whole.column_by_name(name).unwrap().as_ref(),
+            expected.column_by_name(name).unwrap().as_ref(),
+            "{name}"
+        );
+    }
+    w.discard("wide.parquet").unwrap();
+
     w.discard("spill.parquet").unwrap();
-    assert!(w.read_staged("spill.parquet").is_err());
+    assert!(w.read_staged("spill.parquet", None).is_err());
     w.commit().unwrap();
     assert!(!out.join("spill.parquet").exists());
 }
