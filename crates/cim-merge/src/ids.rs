@@ -209,7 +209,7 @@ impl<'p> Former<'p> {
     /// Joins the input (in record id order) with the previous crosswalk,
     /// which cim writes in record id order too: a merge join, no hashing
     /// of record ids. A record id listed twice keeps its last golden id.
-    fn join(prev: &'p PreviousRun, input: &Input<'_>) -> Self {
+    fn join(prev: &'p PreviousRun, input: &Input) -> Self {
         let cw = &prev.crosswalk;
         let mut order: Vec<u32> = (0..cw.len() as u32).collect();
         if !cw.windows(2).all(|w| w[0].0 <= w[1].0) {
@@ -233,7 +233,7 @@ impl<'p> Former<'p> {
             });
             total[o as usize] += 1;
             while let Some(&&g) = next.peek() {
-                match input.records[g as usize].record_id.cmp(rid.as_str()) {
+                match input.record_id(g as usize).cmp(rid.as_str()) {
                     std::cmp::Ordering::Less => {
                         next.next();
                     }
@@ -266,13 +266,13 @@ struct Part {
 
 /// Every (old id, current cluster) pair sharing records, sorted by old id
 /// then cluster.
-fn parts(clusters: &Clusters, input: &Input<'_>, former: &Former<'_>) -> Vec<Part> {
+fn parts(clusters: &Clusters, input: &Input, former: &Former<'_>) -> Vec<Part> {
     let mut at: Vec<(u32, u32, u32)> = (0..clusters.len())
         .into_par_iter()
         .flat_map_iter(|c| {
             clusters.members(c).iter().filter_map(move |&g| {
                 let o = former.of_record[g as usize];
-                (o != NONE).then(|| (o, c as u32, input.rank[g as usize]))
+                (o != NONE).then(|| (o, c as u32, input.records[g as usize].rank))
             })
         })
         .collect();
@@ -294,7 +294,7 @@ fn parts(clusters: &Clusters, input: &Input<'_>, former: &Former<'_>) -> Vec<Par
 
 pub(crate) fn assign_ids(
     clusters: &Clusters,
-    input: &Input<'_>,
+    input: &Input,
     previous: Option<&PreviousRun>,
     run: &RunInfo,
 ) -> IdAssignment {
@@ -380,7 +380,7 @@ pub(crate) fn assign_ids(
             let seed = clusters
                 .members(c)
                 .iter()
-                .map(|&g| input.rank[g as usize])
+                .map(|&g| input.records[g as usize].rank)
                 .min()
                 .expect("clusters are non-empty");
             (seed, c)
@@ -400,7 +400,7 @@ pub(crate) fn assign_ids(
     let seeds: Vec<(&str, u64)> = unclaimed
         .par_iter()
         .map(|&(seed, _)| {
-            let seed = input.records[input.by_record_id[seed as usize] as usize].record_id;
+            let seed = input.record_id(input.by_record_id[seed as usize] as usize);
             (seed, xxh3_64(seed.as_bytes()))
         })
         .collect();

@@ -58,62 +58,82 @@ pub fn input_columns() -> Vec<String> {
     cols
 }
 
-/// Columns of one input batch.
-pub(crate) struct BatchCols<'a> {
-    pub record_id: &'a StringArray,
-    pub source: &'a StringArray,
-    pub file: &'a StringArray,
-    pub line: &'a UInt64Array,
-    pub row_hash: &'a StringArray,
-    pub extra: &'a StringArray,
-    values: Vec<&'a StringArray>,
-    status: Vec<&'a UInt8Array>,
+/// Columns of one input batch: shared handles on the caller's arrays, so
+/// that the merge owns what it reads and the caller may drop its batches.
+pub(crate) struct BatchCols {
+    pub record_id: StringArray,
+    pub line: UInt64Array,
+    pub row_hash: StringArray,
+    /// Display value per canonical field (index as in `CanonicalField::ALL`);
+    /// `None` once released (fields the master does not show).
+    values: Vec<Option<StringArray>>,
+    /// What only survivorship reads; `None` once the golden records are
+    /// built (see [`Input::release_survivorship_columns`]).
+    ranking: Option<RankingCols>,
+}
+
+/// The columns survivorship reads besides the display values.
+struct RankingCols {
+    extra: StringArray,
+    status: Vec<UInt8Array>,
     /// Group key column per canonical field (index as in `CanonicalField::ALL`).
-    keys: Vec<Option<&'a StringArray>>,
+    keys: Vec<Option<StringArray>>,
     /// `key_address`, the agreement key of the address unit.
-    pub key_address: &'a StringArray,
+    key_address: StringArray,
 }
 
 fn field_index(field: CanonicalField) -> usize {
     field as usize
 }
 
-impl<'a> BatchCols<'a> {
-    fn new(batch: &'a RecordBatch) -> Result<Self> {
+impl BatchCols {
+    fn new(batch: &RecordBatch) -> Result<Self> {
         let mut values = Vec::with_capacity(CanonicalField::ALL.len());
         let mut status = Vec::with_capacity(CanonicalField::ALL.len());
         let mut keys = Vec::with_capacity(CanonicalField::ALL.len());
         for f in CanonicalField::ALL {
-            values.push(str_col(batch, f.name())?);
-            status.push(u8_col(batch, &status_column(f))?);
+            values.push(Some(str_col(batch, f.name())?.clone()));
+            status.push(u8_col(batch, &status_column(f))?.clone());
             keys.push(match group_key_of(f) {
-                Some(k) => Some(str_col(batch, &k.column_name())?),
+                Some(k) => Some(str_col(batch, &k.column_name())?.clone()),
                 None => None,
             });
         }
         Ok(Self {
-            record_id: str_col(batch, col::RECORD_ID)?,
-            source: str_col(batch, col::SOURCE)?,
-            file: str_col(batch, col::FILE)?,
-            line: u64_col(batch, col::LINE)?,
-            row_hash: str_col(batch, col::ROW_HASH)?,
-            extra: str_col(batch, col::EXTRA)?,
+            record_id: str_col(batch, col::RECORD_ID)?.clone(),
+            line: u64_col(batch, col::LINE)?.clone(),
+            row_hash: str_col(batch, col::ROW_HASH)?.clone(),
             values,
-            status,
-            keys,
-            key_address: str_col(batch, &MatchKey::Address.column_name())?,
+            ranking: Some(RankingCols {
+                extra: str_col(batch, col::EXTRA)?.clone(),
+                status,
+                keys,
+                key_address: str_col(batch, &MatchKey::Address.column_name())?.clone(),
+            }),
         })
+    }
+
+    fn ranking(&self) -> &RankingCols {
+        self.ranking
+            .as_ref()
+            .expect("survivorship columns are read only before they are released")
+    }
+
+    /// The display values of `field`.
+    fn values(&self, field: CanonicalField) -> &StringArray {
+        self.values[field_index(field)]
+            .as_ref()
+            .expect("only fields of the master are read after release")
     }
 
     /// Display value and status of `field` at `row`; `None` when missing
     /// (status missing, null or empty display value).
-    pub fn value(&self, field: CanonicalField, row: usize) -> Option<(&'a str, FieldStatus)> {
-        let i = field_index(field);
-        let status = FieldStatus::from_code(self.status[i].value(row));
+    pub fn value(&self, field: CanonicalField, row: usize) -> Option<(&str, FieldStatus)> {
+        let status = FieldStatus::from_code(self.ranking().status[field_index(field)].value(row));
         if status == FieldStatus::Missing {
             return None;
         }
-        let v = opt_str(self.values[i], row)?;
+        let v = opt_str(self.values(field), row)?;
         if v.is_empty() {
             return None;
         }
@@ -122,8 +142,8 @@ impl<'a> BatchCols<'a> {
 
     /// Group key of `field` at `row`: its match key when derivable, else
     /// the display value.
-    pub fn group_key(&self, field: CanonicalField, row: usize, display: &'a str) -> &'a str {
-        match self.keys[field_index(field)] {
+    pub fn group_key<'s>(&'s self, field: CanonicalField, row: usize, display: &'s str) -> &'s str {
+        match &self.ranking().keys[field_index(field)] {
             Some(k) => match opt_str(k, row) {
                 Some(s) if !s.is_empty() => s,
                 _ => display,
@@ -131,11 +151,34 @@ impl<'a> BatchCols<'a> {
             None => display,
         }
     }
+
+    /// `extra` (JSON object of extra attributes) at `row`, when present.
+    pub fn extra(&self, row: usize) -> Option<&str> {
+        opt_str(&self.ranking().extra, row)
+    }
+
+    /// `key_address` at `row`.
+    pub fn key_address(&self, row: usize) -> Option<&str> {
+        opt_str(&self.ranking().key_address, row)
+    }
+
+    /// Drops the survivorship columns and the values of fields the master
+    /// does not show.
+    fn release(&mut self, shown: &[CanonicalField]) {
+        self.ranking = None;
+        for f in CanonicalField::ALL {
+            if !shown.contains(&f) {
+                self.values[field_index(f)] = None;
+            }
+        }
+    }
 }
 
 /// Facts about one input record used across fields.
-pub(crate) struct RecordMeta<'a> {
-    pub record_id: &'a str,
+pub(crate) struct RecordMeta {
+    /// Position in [`Input::by_record_id`]: comparing ranks compares
+    /// record ids.
+    pub rank: u32,
     pub line: u64,
     /// Valid `updated_at` in epoch milliseconds.
     pub updated: Option<i64>,
@@ -153,18 +196,15 @@ pub(crate) struct RecordMeta<'a> {
 }
 
 /// All input batches with their columns and per-record facts.
-pub(crate) struct Input<'a> {
-    pub batches: Vec<BatchCols<'a>>,
-    pub records: Vec<RecordMeta<'a>>,
+pub(crate) struct Input {
+    pub batches: Vec<BatchCols>,
+    pub records: Vec<RecordMeta>,
     /// Distinct source names, sorted.
-    pub sources: Vec<&'a str>,
+    pub sources: Vec<String>,
     /// Distinct file names, sorted.
-    pub files: Vec<&'a str>,
+    pub files: Vec<String>,
     /// Global record indices sorted by record id (the crosswalk order).
     pub by_record_id: Vec<u32>,
-    /// Position of each record in `by_record_id`: comparing ranks compares
-    /// record ids.
-    pub rank: Vec<u32>,
     /// Global index of each batch's first record.
     starts: Vec<usize>,
 }
@@ -208,9 +248,9 @@ fn sort_interned(distinct: &mut [&str]) -> Vec<u32> {
     pos
 }
 
-impl<'a> Input<'a> {
+impl Input {
     pub fn new(
-        batches: &'a [RecordBatch],
+        batches: &[RecordBatch],
         opts: &SurvivorshipOptions,
         source_order: &[String],
     ) -> Result<Self> {
@@ -235,9 +275,10 @@ impl<'a> Input<'a> {
         let (mut source_index, mut file_index) = (HashMap::new(), HashMap::new());
         let mut source_ids: Vec<Vec<u32>> = Vec::with_capacity(cols.len());
         let mut file_ids: Vec<Vec<u32>> = Vec::with_capacity(cols.len());
-        for c in &cols {
-            source_ids.push(intern(c.source, &mut sources, &mut source_index));
-            file_ids.push(intern(c.file, &mut files, &mut file_index));
+        for b in batches {
+            let (source, file) = (str_col(b, col::SOURCE)?, str_col(b, col::FILE)?);
+            source_ids.push(intern(source, &mut sources, &mut source_index));
+            file_ids.push(intern(file, &mut files, &mut file_index));
         }
         let source_pos = sort_interned(&mut sources);
         let file_pos = sort_interned(&mut files);
@@ -254,7 +295,7 @@ impl<'a> Input<'a> {
             })
             .collect();
 
-        let per_batch: Vec<Vec<RecordMeta<'a>>> = cols
+        let per_batch: Vec<Vec<RecordMeta>> = cols
             .par_iter()
             .zip(source_ids.par_iter().zip(file_ids.par_iter()))
             .enumerate()
@@ -268,7 +309,7 @@ impl<'a> Input<'a> {
                             _ => None,
                         };
                         RecordMeta {
-                            record_id: c.record_id.value(row),
+                            rank: 0,
                             line: c.line.value(row),
                             updated,
                             batch: b as u32,
@@ -283,8 +324,7 @@ impl<'a> Input<'a> {
             })
             .collect();
         drop((source_ids, file_ids));
-        let mut records: Vec<RecordMeta<'a>> =
-            Vec::with_capacity(per_batch.iter().map(Vec::len).sum());
+        let mut records: Vec<RecordMeta> = Vec::with_capacity(per_batch.iter().map(Vec::len).sum());
         for part in per_batch {
             records.extend(part);
         }
@@ -293,20 +333,22 @@ impl<'a> Input<'a> {
         // order and the golden id seeds.
         // The first 16 bytes as a number settle most comparisons without
         // touching the strings (see `prefix_key`).
-        let mut keyed: Vec<(u128, &'a str, u32)> = records
+        let mut keyed: Vec<(u128, &str, u32)> = records
             .par_iter()
             .enumerate()
-            .map(|(g, r)| (prefix_key(r.record_id), r.record_id, g as u32))
+            .map(|(g, r)| {
+                let id = cols[r.batch as usize].record_id.value(r.row as usize);
+                (prefix_key(id), id, g as u32)
+            })
             .collect();
         keyed.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
-        let sorted: Vec<(&'a str, u32)> = keyed.iter().map(|&(_, r, g)| (r, g)).collect();
+        let sorted: Vec<(&str, u32)> = keyed.iter().map(|&(_, r, g)| (r, g)).collect();
         drop(keyed);
         check_unique(&sorted)?;
         let by_record_id: Vec<u32> = sorted.iter().map(|&(_, g)| g).collect();
         drop(sorted);
-        let mut rank = vec![0u32; records.len()];
         for (p, &g) in by_record_id.iter().enumerate() {
-            rank[g as usize] = p as u32;
+            records[g as usize].rank = p as u32;
         }
         let starts = cols
             .iter()
@@ -316,27 +358,27 @@ impl<'a> Input<'a> {
                 Some(start)
             })
             .collect();
+        let owned = |names: Vec<&str>| names.into_iter().map(str::to_owned).collect();
         Ok(Self {
+            sources: owned(sources),
+            files: owned(files),
             batches: cols,
             records,
-            sources,
-            files,
             by_record_id,
-            rank,
             starts,
         })
     }
 
     /// Columns holding global record `g`, and its row in them.
     #[inline]
-    pub fn at(&self, g: usize) -> (&BatchCols<'a>, usize) {
+    pub fn at(&self, g: usize) -> (&BatchCols, usize) {
         let m = &self.records[g];
         (&self.batches[m.batch as usize], m.row as usize)
     }
 
     /// Display value and status of `field` for global record `g`.
     #[inline]
-    pub fn value(&self, field: CanonicalField, g: usize) -> Option<(&'a str, FieldStatus)> {
+    pub fn value(&self, field: CanonicalField, g: usize) -> Option<(&str, FieldStatus)> {
         let (c, row) = self.at(g);
         c.value(field, row)
     }
@@ -344,7 +386,7 @@ impl<'a> Input<'a> {
     /// Batch and row of global record `g`, from the batch offsets alone
     /// (no look-up in `records`: the master gathers cells in random order).
     #[inline]
-    fn locate(&self, g: usize) -> (&BatchCols<'a>, usize) {
+    fn locate(&self, g: usize) -> (&BatchCols, usize) {
         let b = self.starts.partition_point(|&s| s <= g) - 1;
         (&self.batches[b], g - self.starts[b])
     }
@@ -352,21 +394,38 @@ impl<'a> Input<'a> {
     /// Display value of `field` for global record `g`, missing or not
     /// (the master reads the cells survivorship chose, never missing ones).
     #[inline]
-    pub fn display(&self, field: CanonicalField, g: usize) -> &'a str {
+    pub fn display(&self, field: CanonicalField, g: usize) -> &str {
         let (c, row) = self.locate(g);
-        c.values[field_index(field)].value(row)
+        c.values(field).value(row)
+    }
+
+    /// Record id of global record `g`.
+    #[inline]
+    pub fn record_id(&self, g: usize) -> &str {
+        let (c, row) = self.locate(g);
+        c.record_id.value(row)
     }
 
     /// Source name of global record `g`.
     #[inline]
-    pub fn source(&self, g: usize) -> &'a str {
-        self.sources[self.records[g].source as usize]
+    pub fn source(&self, g: usize) -> &str {
+        &self.sources[self.records[g].source as usize]
     }
 
     /// File name of global record `g`.
     #[inline]
-    pub fn file(&self, g: usize) -> &'a str {
-        self.files[self.records[g].file as usize]
+    pub fn file(&self, g: usize) -> &str {
+        &self.files[self.records[g].file as usize]
+    }
+
+    /// Once every golden record is built, the master and crosswalk read
+    /// only record ids, provenance and the display values of the master's
+    /// fields: the rest (statuses, group keys, `extra`, other fields) is
+    /// dropped, and with it the memory when the caller holds none of it.
+    pub fn release_survivorship_columns(&mut self, shown: &[CanonicalField]) {
+        for b in &mut self.batches {
+            b.release(shown);
+        }
     }
 }
 

@@ -148,9 +148,14 @@ pub fn merge(
 /// A finished merge whose master and crosswalk are built on demand, a
 /// range of rows at a time: writing them slice by slice holds one slice
 /// instead of two whole tables (at 10M records, gigabytes).
-pub struct Merged<'a> {
+///
+/// It holds its own handles on the columns of the input it still reads
+/// (record ids, provenance, the master fields' display values), not the
+/// batches: a caller that drops its batches after [`merge_lazily`] frees
+/// the rest (match keys, statuses, `extra`: about 40% of the records).
+pub struct Merged {
     opts: SurvivorshipOptions,
-    input: input::Input<'a>,
+    input: input::Input,
     clusters: Clusters,
     ids: ids::IdAssignment,
     /// Clusters in master row order (by golden id).
@@ -164,7 +169,7 @@ pub struct Merged<'a> {
     pub stats: MergeStats,
 }
 
-impl Merged<'_> {
+impl Merged {
     /// Rows of the master: one per golden record.
     pub fn master_rows(&self) -> usize {
         self.order.len()
@@ -203,16 +208,16 @@ impl Merged<'_> {
 
 /// [`merge`], leaving master and crosswalk to [`Merged::master_batch`] and
 /// [`Merged::crosswalk_batch`].
-pub fn merge_lazily<'a>(
-    records: &'a [RecordBatch],
+pub fn merge_lazily(
+    records: &[RecordBatch],
     cluster_of_row: &[u32],
     opts: &SurvivorshipOptions,
     source_order: &[String],
     previous: Option<&PreviousRun>,
     run: &RunInfo,
-) -> Result<Merged<'a>> {
+) -> Result<Merged> {
     opts.validate()?;
-    let input = input::Input::new(records, opts, source_order)?;
+    let mut input = input::Input::new(records, opts, source_order)?;
     let rows = input.records.len();
     if cluster_of_row.len() != rows {
         return Err(Error::ClusterCount {
@@ -250,6 +255,7 @@ pub fn merge_lazily<'a>(
             survivorship::golden_record(&input, clusters.members(c), &plan, scratch)
         })
         .collect();
+    input.release_survivorship_columns(&survivorship::MASTER_FIELDS);
     let id_changes = schema::build_changes(run, &ids.changes)?;
     let stats = MergeStats {
         input_records: rows as u64,

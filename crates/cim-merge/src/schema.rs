@@ -133,7 +133,7 @@ enum MasterCol {
 /// input).
 pub(crate) fn build_master(
     opts: &SurvivorshipOptions,
-    input: &Input<'_>,
+    input: &Input,
     goldens: &[Golden],
     clusters: &Clusters,
     ids: &IdAssignment,
@@ -150,7 +150,7 @@ pub(crate) fn build_master(
         back[i as usize] = k as u32;
     }
     let back = UInt32Array::from(back);
-    let rid = |g: u32| (g != NONE).then(|| input.records[g as usize].record_id);
+    let rid = |g: u32| (g != NONE).then(|| input.record_id(g as usize));
 
     let mut jobs = vec![MasterCol::GoldenId];
     jobs.extend((0..MASTER_FIELDS.len()).map(MasterCol::Field));
@@ -242,7 +242,7 @@ pub(crate) fn build_master(
                     ids.sort_unstable();
                     ids.dedup();
                     for &s in &ids {
-                        b.values().append_value(input.sources[s as usize]);
+                        b.values().append_value(&input.sources[s as usize]);
                     }
                     b.append(true);
                 }
@@ -293,7 +293,7 @@ pub(crate) fn build_master(
 /// Builds crosswalk rows: the records `rows` (global indices, a slice of
 /// the crosswalk's record-id order) with their golden ids.
 pub(crate) fn build_crosswalk(
-    input: &Input<'_>,
+    input: &Input,
     rows: &[u32],
     clusters: &Clusters,
     ids: &IdAssignment,
@@ -301,7 +301,7 @@ pub(crate) fn build_crosswalk(
     let n = rows.len();
     let build = |col: usize| -> ArrayRef {
         match col {
-            0 => text_column(rows, |g| input.records[g].record_id, n * 16),
+            0 => text_column(rows, |g| input.record_id(g), n * 16),
             1 => text_column(rows, |g| input.source(g), n * 8),
             2 => text_column(
                 rows,

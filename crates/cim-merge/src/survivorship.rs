@@ -12,7 +12,6 @@ use chrono::NaiveDate;
 use cim_schema::{CanonicalField, FieldStatus};
 
 use crate::input::{Input, RecordMeta};
-use arrow::array::Array;
 
 use crate::options::{ADDRESS_UNIT, NAME_UNIT, Rule, SurvivorshipOptions};
 use crate::time::parse_date;
@@ -182,7 +181,7 @@ fn tier(s: FieldStatus) -> u8 {
 }
 
 /// Record order: config source order, then file, then line.
-fn record_order(a: &RecordMeta<'_>, b: &RecordMeta<'_>) -> Ordering {
+fn record_order(a: &RecordMeta, b: &RecordMeta) -> Ordering {
     a.order
         .cmp(&b.order)
         .then_with(|| a.file.cmp(&b.file))
@@ -191,16 +190,16 @@ fn record_order(a: &RecordMeta<'_>, b: &RecordMeta<'_>) -> Ordering {
 
 /// The tie-break chain after validity and the rule's own order: most recent,
 /// source priority, record order, smallest record id.
-fn tie_break(a: &RecordMeta<'_>, b: &RecordMeta<'_>) -> Ordering {
+fn tie_break(a: &RecordMeta, b: &RecordMeta) -> Ordering {
     b.updated
         .cmp(&a.updated)
         .then_with(|| a.priority.cmp(&b.priority))
         .then_with(|| record_order(a, b))
-        .then_with(|| a.record_id.cmp(b.record_id))
+        .then_with(|| a.rank.cmp(&b.rank))
 }
 
 /// Total order of candidates, best first.
-fn rank(input: &Input<'_>, rule: Rule, a: &Cand<'_>, b: &Cand<'_>) -> Ordering {
+fn rank(input: &Input, rule: Rule, a: &Cand<'_>, b: &Cand<'_>) -> Ordering {
     let (ma, mb) = (&input.records[a.g as usize], &input.records[b.g as usize]);
     let primary = match rule {
         Rule::MostRecent => mb.updated.cmp(&ma.updated),
@@ -260,7 +259,7 @@ fn char_len(s: &str) -> u32 {
 
 /// Candidates of one field among `members`, into `cands`.
 fn field_candidates<'a>(
-    input: &Input<'a>,
+    input: &'a Input,
     members: &[u32],
     field: CanonicalField,
     rule: Rule,
@@ -298,7 +297,7 @@ fn field_candidates<'a>(
 /// Survivor(s) of one field chosen on its own: fills `out.from[i]` (and
 /// `out.more` for `collect_all`); returns the status of the first value.
 fn pick_field<'a>(
-    input: &Input<'a>,
+    input: &'a Input,
     members: &[u32],
     i: usize,
     rule: Rule,
@@ -351,7 +350,7 @@ fn pick_field<'a>(
 /// Survivors of a kept-together unit (see `SurvivorshipOptions`) into
 /// `out.from` and `status`; `false` when no member has the unit's anchor.
 fn pick_unit<'a>(
-    input: &Input<'a>,
+    input: &'a Input,
     members: &[u32],
     unit: &[(CanonicalField, usize)],
     rule: Rule,
@@ -385,7 +384,7 @@ fn pick_unit<'a>(
             }
         }
         let group = if anchor == CanonicalField::AddressLine1 {
-            cim_schema::batch::opt_str(cols.key_address, row)
+            cols.key_address(row)
                 .filter(|k| !k.is_empty())
                 .unwrap_or(value)
         } else {
@@ -432,10 +431,10 @@ fn pick_unit<'a>(
 
 /// Merges the members' `extra` JSON objects: per key, the value of the most
 /// recent member that has it (non-null), ties broken like every other field.
-fn merge_extra(input: &Input<'_>, members: &[u32], order: &mut Vec<u32>) -> Option<Box<str>> {
+fn merge_extra(input: &Input, members: &[u32], order: &mut Vec<u32>) -> Option<Box<str>> {
     let has_extra = |g: u32| {
         let (cols, row) = input.at(g as usize);
-        cols.extra.is_valid(row)
+        cols.extra(row).is_some()
     };
     // Members without extra attributes add nothing: rank only the others.
     order.clear();
@@ -449,7 +448,7 @@ fn merge_extra(input: &Input<'_>, members: &[u32], order: &mut Vec<u32>) -> Opti
     let mut merged: BTreeMap<String, serde_json::Value> = BTreeMap::new();
     for &g in order.iter() {
         let (cols, row) = input.at(g as usize);
-        let Some(text) = cim_schema::batch::opt_str(cols.extra, row) else {
+        let Some(text) = cols.extra(row) else {
             continue;
         };
         let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(text)
@@ -474,7 +473,7 @@ fn merge_extra(input: &Input<'_>, members: &[u32], order: &mut Vec<u32>) -> Opti
 /// Builds the golden record of one cluster. `members` are global record
 /// indices, ascending, non-empty.
 pub(crate) fn golden_record<'a>(
-    input: &Input<'a>,
+    input: &'a Input,
     members: &[u32],
     plan: &Plan,
     scratch: &mut Scratch<'a>,

@@ -166,7 +166,7 @@ pub fn run(
                 tracing::warn!("matching: {w}");
             }
 
-            let read_back = match spill {
+            let mut read_back = match spill {
                 Some(spill) => {
                     let t = Instant::now();
                     let file = records_file
@@ -212,6 +212,14 @@ pub fn run(
                     as_of,
                 },
             )?;
+            // The merge holds what it still reads. Of spilled records, keep
+            // only the record ids (for pairs.parquet): the rest of what was
+            // read back (match keys, statuses, `extra`) is freed here.
+            let read_back = read_back
+                .take()
+                .map(|batches| record_ids_only(&batches))
+                .transpose()?;
+            let records: &[RecordBatch] = read_back.as_deref().unwrap_or(&in_memory);
             let merge_ms = t.elapsed().as_millis() as u64;
             peaks.end("merge");
             progress.finish("merge");
@@ -414,6 +422,17 @@ struct Spill {
     name: &'static str,
     /// The records' in-memory size.
     mib: u64,
+}
+
+/// `batches` with only their record id column (shared, not copied).
+fn record_ids_only(batches: &[RecordBatch]) -> Result<Vec<RecordBatch>, PipelineError> {
+    batches
+        .iter()
+        .map(|b| {
+            let i = b.schema().index_of(cim_schema::col::RECORD_ID)?;
+            Ok(b.project(&[i])?)
+        })
+        .collect()
 }
 
 /// In-memory size of `batches`, in MiB (buffers shared between arrays are
