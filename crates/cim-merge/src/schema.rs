@@ -151,6 +151,25 @@ pub(crate) fn build_master(
     }
     let back = UInt32Array::from(back);
     let rid = |g: u32| (g != NONE).then(|| input.record_id(g as usize));
+    // The source record of every field (and of `last_updated`), one
+    // column per field in `rows()` order: one pass over the golden records
+    // instead of one per column. The clusters of a slice are scattered over
+    // all golden records, so each visit is a cache miss (three quarters of
+    // the time of building the master at 1M records).
+    let mut from: Vec<Vec<u32>> = vec![Vec::with_capacity(n); MASTER_FIELDS.len() + 1];
+    let mut last_updated = TimestampMillisecondBuilder::with_capacity(n).with_timezone("UTC");
+    let mut quality = Vec::with_capacity(n);
+    for c in rows() {
+        let gr = &goldens[c];
+        for (col, &g) in from.iter_mut().zip(&gr.from) {
+            col.push(g);
+        }
+        from[MASTER_FIELDS.len()].push(gr.last_updated_from);
+        last_updated.append_option(gr.last_updated);
+        quality.push(gr.quality);
+    }
+    let last_updated: ArrayRef = Arc::new(last_updated.finish());
+    let quality: ArrayRef = Arc::new(Float32Array::from(quality));
 
     let mut jobs = vec![MasterCol::GoldenId];
     jobs.extend((0..MASTER_FIELDS.len()).map(MasterCol::Field));
@@ -195,8 +214,7 @@ pub(crate) fn build_master(
                     }
                     DataType::Date32 => {
                         let mut b = Date32Builder::with_capacity(n);
-                        for c in rows() {
-                            let g = goldens[c].from[i];
+                        for &g in &from[i] {
                             b.append_option(
                                 (g != NONE)
                                     .then(|| parse_date(value(g)))
@@ -208,8 +226,7 @@ pub(crate) fn build_master(
                     }
                     _ => {
                         let mut b = StringBuilder::with_capacity(n, n * 8);
-                        for c in rows() {
-                            let g = goldens[c].from[i];
+                        for &g in &from[i] {
                             b.append_option((g != NONE).then(|| value(g)));
                         }
                         Arc::new(b.finish())
@@ -251,25 +268,11 @@ pub(crate) fn build_master(
             MasterCol::FirstSeen => Arc::new(Date32Array::from_iter_values(
                 rows().map(|c| date_to_days(ids.first_seen[c])),
             )),
-            MasterCol::LastUpdated => {
-                let mut b = TimestampMillisecondBuilder::with_capacity(n).with_timezone("UTC");
-                for c in rows() {
-                    b.append_option(goldens[c].last_updated);
-                }
-                Arc::new(b.finish())
-            }
-            MasterCol::Quality => Arc::new(Float32Array::from_iter_values(
-                rows().map(|c| goldens[c].quality),
-            )),
+            MasterCol::LastUpdated => Arc::clone(&last_updated),
+            MasterCol::Quality => Arc::clone(&quality),
             MasterCol::Lineage(i) => {
                 let mut b = StringBuilder::with_capacity(n, n * 12);
-                for c in rows() {
-                    let gr = &goldens[c];
-                    let g = if i < MASTER_FIELDS.len() {
-                        gr.from[i]
-                    } else {
-                        gr.last_updated_from
-                    };
+                for &g in &from[i] {
                     b.append_option(rid(g));
                 }
                 Arc::new(b.finish())
