@@ -138,6 +138,31 @@ impl ScoredPairs {
     pub fn level(&self, i: usize, c: usize) -> u8 {
         self.levels[i * self.comparisons.len() + c]
     }
+
+    /// The pairs `rows` (indices into these pairs), in that order: a few
+    /// pairs kept for a report after the rest are freed. Panics when a row
+    /// is out of range.
+    pub fn select(&self, rows: &[usize]) -> ScoredPairs {
+        let nc = self.comparisons.len();
+        let mut out = ScoredPairs {
+            comparisons: self.comparisons.clone(),
+            level_names: self.level_names.clone(),
+            ..Default::default()
+        };
+        for &i in rows {
+            out.left.push(self.left[i]);
+            out.right.push(self.right[i]);
+            out.levels
+                .extend_from_slice(&self.levels[i * nc..(i + 1) * nc]);
+            out.weights
+                .extend_from_slice(&self.weights[i * nc..(i + 1) * nc]);
+            out.match_weight.push(self.match_weight[i]);
+            out.match_probability.push(self.match_probability[i]);
+            out.blocking_rule.push(self.blocking_rule[i]);
+            out.deterministic_rule.push(self.deterministic_rule[i]);
+        }
+        out
+    }
 }
 
 /// Output of [`dedupe`].

@@ -4,7 +4,7 @@
 
 use arrow::record_batch::RecordBatch;
 use cim_audit::{Waterfall, WaterfallRow};
-use cim_dedupe::{ComparisonKind, ComparisonSpec, DedupeResult, Explanation};
+use cim_dedupe::{ComparisonKind, ComparisonSpec, DedupeResult, Explanation, Model, ScoredPairs};
 use cim_schema::CanonicalField;
 use cim_schema::batch::{opt_str, str_col};
 
@@ -182,17 +182,16 @@ pub fn explanation_waterfall(
 /// (no re-comparison: the report samples pairs of the run just made).
 fn pair_waterfall(
     records: &[RecordBatch],
-    ids: &[&str],
-    result: &DedupeResult,
+    p: &ScoredPairs,
+    model: &Model,
     threshold: f64,
     i: usize,
     show_pii: bool,
 ) -> Result<Waterfall, PipelineError> {
-    let p = &result.pairs;
     let nc = p.comparisons.len();
     let (a, b) = (p.left[i] as usize, p.right[i] as usize);
     let mut rows = Vec::with_capacity(nc + 2);
-    for (c, cm) in result.model.comparisons.iter().enumerate().take(nc) {
+    for (c, cm) in model.comparisons.iter().enumerate().take(nc) {
         let code = p.level(i, c) as usize;
         let Some(lp) = cm.levels.get(code) else {
             continue;
@@ -216,7 +215,7 @@ fn pair_waterfall(
     }
     // The stored weight of a pair the person-conflict guard capped is below
     // the sum of its levels: show the cap as its own row so the rows add up.
-    let shown = result.model.prior_match_weight + rows.iter().map(|r| r.weight).sum::<f64>();
+    let shown = model.prior_match_weight + rows.iter().map(|r| r.weight).sum::<f64>();
     let adjustment = p.match_weight[i] - shown;
     if adjustment.abs() > CAP_EPSILON {
         rows.push(
@@ -235,30 +234,33 @@ fn pair_waterfall(
             },
         );
     }
+    let record_id = |row| -> Result<String, PipelineError> {
+        Ok(match locate(records, row) {
+            Some((batch, i)) => str_col(batch, cim_schema::col::RECORD_ID)?
+                .value(i)
+                .to_owned(),
+            None => String::new(),
+        })
+    };
     Ok(Waterfall {
-        record_id_l: ids.get(a).copied().unwrap_or_default().to_owned(),
-        record_id_r: ids.get(b).copied().unwrap_or_default().to_owned(),
-        prior_weight: result.model.prior_match_weight,
+        record_id_l: record_id(a)?,
+        record_id_r: record_id(b)?,
+        prior_weight: model.prior_match_weight,
         rows,
         threshold,
     })
 }
 
-/// What `report.html` shows of the matching, taken while the scored pairs
-/// and records are at hand so that both can be freed before the run ends.
-pub(crate) struct ReportParts {
+/// What `report.html` shows of the matching, taken from the scored pairs
+/// before they are freed: the probability histogram, cluster sizes and the
+/// ~10 borderline pairs themselves.
+pub(crate) struct ReportSample {
     probabilities: Vec<f32>,
     cluster_sizes: Vec<u32>,
-    borderline: Vec<Waterfall>,
+    borderline: ScoredPairs,
 }
 
-/// The probability histogram, cluster sizes and ~10 borderline pairs (with
-/// masked values) of a run's matching.
-pub(crate) fn report_parts(
-    result: &DedupeResult,
-    records: &[RecordBatch],
-    threshold: f64,
-) -> Result<ReportParts, PipelineError> {
+pub(crate) fn report_sample(result: &DedupeResult, threshold: f64) -> ReportSample {
     let probabilities: Vec<f32> = result
         .pairs
         .match_probability
@@ -274,18 +276,34 @@ pub(crate) fn report_parts(
     for &c in &result.cluster_of_row {
         cluster_sizes[c as usize] += 1;
     }
-    let mut ids: Vec<&str> = Vec::new();
-    for b in records {
-        let col = str_col(b, cim_schema::col::RECORD_ID)?;
-        ids.extend((0..b.num_rows()).map(|i| col.value(i)));
-    }
-    let borderline = cim_audit::borderline_sample(&probabilities, threshold, BORDERLINE_PAIRS)
-        .into_iter()
-        .map(|i| pair_waterfall(records, &ids, result, threshold, i, false))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(ReportParts {
+    let picked = cim_audit::borderline_sample(&probabilities, threshold, BORDERLINE_PAIRS);
+    ReportSample {
         probabilities,
         cluster_sizes,
+        borderline: result.pairs.select(&picked),
+    }
+}
+
+/// A [`ReportSample`] with the borderline pairs' waterfalls, their values
+/// (masked) read from `records`, the rows matching ran on.
+pub(crate) struct ReportParts {
+    probabilities: Vec<f32>,
+    cluster_sizes: Vec<u32>,
+    borderline: Vec<Waterfall>,
+}
+
+pub(crate) fn report_parts(
+    sample: ReportSample,
+    model: &Model,
+    records: &[RecordBatch],
+    threshold: f64,
+) -> Result<ReportParts, PipelineError> {
+    let borderline = (0..sample.borderline.len())
+        .map(|i| pair_waterfall(records, &sample.borderline, model, threshold, i, false))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ReportParts {
+        probabilities: sample.probabilities,
+        cluster_sizes: sample.cluster_sizes,
         borderline,
     })
 }
@@ -294,7 +312,7 @@ pub(crate) fn report_parts(
 /// [`ReportParts`] of its matching.
 pub(crate) fn report_html(
     summary: &RunSummary,
-    model: &cim_dedupe::Model,
+    model: &Model,
     parts: &ReportParts,
     threshold: f64,
 ) -> Result<String, PipelineError> {

@@ -132,7 +132,7 @@ pub fn run(
                     tracing::info!(
                         records_mib = spill.mib,
                         limit_mib = c.run.spill_records_above_mib,
-                        "records spilled to disk while matching"
+                        "records spilled to disk before matching"
                     );
                     let opts = enc.options(files::RECORDS);
                     let writer = &writer;
@@ -169,68 +169,6 @@ pub fn run(
                 tracing::warn!("matching: {w}");
             }
 
-            let mut read_back = match spill {
-                Some(spill) => {
-                    let t = Instant::now();
-                    let file = records_file
-                        .take()
-                        .expect("a spill is always staged")
-                        .finish()?;
-                    // Only what merge and the later outputs read: not the
-                    // match keys that blocking alone needs.
-                    let columns = cim_merge::input_columns();
-                    let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
-                    let batches = writer.read_staged(spill.name, Some(&columns))?;
-                    if spill.name == SPILL {
-                        writer.discard(SPILL)?;
-                    } else {
-                        records_file = Some(Staging::Done(Ok(file)));
-                    }
-                    tracing::debug!(
-                        ms = t.elapsed().as_millis() as u64,
-                        "spilled records awaited and read back"
-                    );
-                    Some(batches)
-                }
-                None => None,
-            };
-            let records: &[RecordBatch] = read_back.as_deref().unwrap_or(&in_memory);
-            let report_parts = c
-                .output
-                .report
-                .then(|| crate::audit::report_parts(&result, records, c.dedupe.match_threshold))
-                .transpose()?;
-
-            progress.start("merge", None);
-            let t = Instant::now();
-            let prev = previous::read(&c.output.dir)?;
-            let merged = cim_merge::merge_lazily(
-                records,
-                &result.cluster_of_row,
-                &c.survivorship,
-                &c.source_names(),
-                prev.as_ref().map(|p| &p.state),
-                &cim_merge::RunInfo {
-                    run_id: run_id.clone(),
-                    as_of,
-                },
-            )?;
-            // The merge holds what it still reads. Of spilled records, keep
-            // only the record ids (for pairs.parquet): the rest of what was
-            // read back (match keys, statuses, `extra`) is freed here.
-            let read_back = read_back
-                .take()
-                .map(|batches| record_ids_only(&batches))
-                .transpose()?;
-            let records: &[RecordBatch] = read_back.as_deref().unwrap_or(&in_memory);
-            let merge_ms = t.elapsed().as_millis() as u64;
-            peaks.end("merge");
-            progress.finish("merge");
-
-            progress.start("write", None);
-            let t = Instant::now();
-            let merge_stats = merged.stats.clone();
-            let id_changes = &merged.id_changes;
             // Each file encoded column-parallel; master, crosswalk and pairs
             // are built a row group at a time as their file takes them, so
             // none is ever whole in memory (gigabytes each at 10M records).
@@ -259,47 +197,132 @@ pub fn run(
                 let file = writer.stage_parquet_from(name, schema, slices, opts)?;
                 Ok::<_, PipelineError>(staged_file(file, t))
             };
-            let (cross_files, pairs) = rayon::join(
-                || {
-                    let crosswalk = sliced(
-                        files::CROSSWALK,
-                        merged.crosswalk_rows(),
-                        cim_merge::crosswalk_schema(),
+
+            let spilled = match spill {
+                Some(spill) => {
+                    let file = records_file
+                        .take()
+                        .expect("a spill is always staged")
+                        .finish()?;
+                    Some((spill, file))
+                }
+                None => None,
+            };
+            // pairs.parquet now, while spilled records are still on disk:
+            // the scored pairs (~60 B each, half a GiB at 10M records) are
+            // freed before merging needs the memory. The report keeps a
+            // sample of them.
+            let t_pairs = Instant::now();
+            let report_sample = c
+                .output
+                .report
+                .then(|| crate::audit::report_sample(&result, c.dedupe.match_threshold));
+            let pairs = c
+                .output
+                .pairs
+                .then(|| {
+                    let spilled_ids;
+                    let with_ids: &[RecordBatch] = match &spilled {
+                        Some((spill, _)) => {
+                            spilled_ids = writer
+                                .read_staged(spill.name, Some(&[cim_schema::col::RECORD_ID]))?;
+                            &spilled_ids
+                        }
+                        None => &in_memory,
+                    };
+                    let ids = cim_dedupe::record_ids(with_ids)?;
+                    let slice = |r| Ok(cim_dedupe::pairs_slice(&result, &ids, r)?);
+                    sliced(
+                        files::PAIRS,
+                        result.pairs.len(),
+                        slice(0..0)?.schema(),
                         &ParquetOptions::default(),
-                        &|r| Ok(merged.crosswalk_batch(r)?),
-                    )?;
+                        &slice,
+                    )
+                })
+                .transpose()?;
+            result.pairs = Default::default();
+            let pairs_took = t_pairs.elapsed();
+
+            let read_back = match spilled {
+                Some((spill, file)) => {
                     let t = Instant::now();
-                    let history = writer.stage_parquet(
-                        files::ID_CHANGES,
-                        id_changes.schema(),
-                        &previous::history(prev.as_ref(), id_changes),
-                        &ParquetOptions::default(),
-                    )?;
-                    Ok::<_, PipelineError>([crosswalk, staged_file(history, t)])
+                    // Only what merge and the report read: not the match
+                    // keys that blocking alone needs.
+                    let columns = cim_merge::input_columns();
+                    let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+                    let batches = writer.read_staged(spill.name, Some(&columns))?;
+                    if spill.name == SPILL {
+                        writer.discard(SPILL)?;
+                    } else {
+                        records_file = Some(Staging::Done(Ok(file)));
+                    }
+                    tracing::debug!(
+                        ms = t.elapsed().as_millis() as u64,
+                        "spilled records read back"
+                    );
+                    Some(batches)
+                }
+                None => None,
+            };
+            let records: &[RecordBatch] = read_back.as_deref().unwrap_or(&in_memory);
+            let report_parts = report_sample
+                .map(|sample| {
+                    crate::audit::report_parts(
+                        sample,
+                        &result.model,
+                        records,
+                        c.dedupe.match_threshold,
+                    )
+                })
+                .transpose()?;
+
+            progress.start("merge", None);
+            let t = Instant::now();
+            let prev = previous::read(&c.output.dir)?;
+            let merged = cim_merge::merge_lazily(
+                records,
+                &result.cluster_of_row,
+                &c.survivorship,
+                &c.source_names(),
+                prev.as_ref().map(|p| &p.state),
+                &cim_merge::RunInfo {
+                    run_id: run_id.clone(),
+                    as_of,
                 },
-                || {
-                    c.output
-                        .pairs
-                        .then(|| {
-                            let ids = cim_dedupe::record_ids(records)?;
-                            let slice = |r| Ok(cim_dedupe::pairs_slice(&result, &ids, r)?);
-                            sliced(
-                                files::PAIRS,
-                                result.pairs.len(),
-                                slice(0..0)?.schema(),
-                                &ParquetOptions::default(),
-                                &slice,
-                            )
-                        })
-                        .transpose()
-                },
+            )?;
+            // The merge holds what it still reads: the rest of what was read
+            // back (match keys, statuses, `extra`) is freed here.
+            drop(read_back);
+            let merge_ms = t.elapsed().as_millis() as u64;
+            peaks.end("merge");
+            progress.finish("merge");
+
+            progress.start("write", None);
+            // pairs.parquet was written before merging: its time counts here.
+            let t = Instant::now()
+                .checked_sub(pairs_took)
+                .unwrap_or_else(Instant::now);
+            let merge_stats = merged.stats.clone();
+            let id_changes = &merged.id_changes;
+            let crosswalk = sliced(
+                files::CROSSWALK,
+                merged.crosswalk_rows(),
+                cim_merge::crosswalk_schema(),
+                &ParquetOptions::default(),
+                &|r| Ok(merged.crosswalk_batch(r)?),
+            )?;
+            let t_history = Instant::now();
+            let history = staged_file(
+                writer.stage_parquet(
+                    files::ID_CHANGES,
+                    id_changes.schema(),
+                    &previous::history(prev.as_ref(), id_changes),
+                    &ParquetOptions::default(),
+                )?,
+                t_history,
             );
             drop(prev);
-            let [crosswalk, history] = cross_files?;
-            let pairs = pairs?;
-            // The report took what it shows of the scored pairs: they are
-            // written, and the master needs their memory more.
-            result.pairs = Default::default();
             // The master last, when the other tables' slices are gone: the
             // stage's peak is the golden records plus one master slice.
             let master = sliced(
@@ -425,17 +448,6 @@ struct Spill {
     name: &'static str,
     /// The records' in-memory size.
     mib: u64,
-}
-
-/// `batches` with only their record id column (shared, not copied).
-fn record_ids_only(batches: &[RecordBatch]) -> Result<Vec<RecordBatch>, PipelineError> {
-    batches
-        .iter()
-        .map(|b| {
-            let i = b.schema().index_of(cim_schema::col::RECORD_ID)?;
-            Ok(b.project(&[i])?)
-        })
-        .collect()
 }
 
 /// In-memory size of `batches`, in MiB (buffers shared between arrays are

@@ -45,7 +45,7 @@ pub struct RunSummary {
     /// Read from Linux's /proc; empty elsewhere. Absent in older runs.
     #[serde(default)]
     pub peak_rss_mib: BTreeMap<String, u64>,
-    /// Set when the records were spilled to disk while matching
+    /// Set when the records were spilled to disk before matching
     /// (`run.spill_records_above_mib`): their in-memory size in MiB.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub records_spilled_mib: Option<u64>,

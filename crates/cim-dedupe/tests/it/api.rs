@@ -577,6 +577,15 @@ fn configured_comparisons_and_pairs_batch() {
         .collect();
     let joined = arrow::compute::concat_batches(&b.schema(), &parts).unwrap();
     assert_eq!(joined, b);
+
+    // A selection is those rows of the table, in the order asked.
+    let picked = [n - 1, 0, 2];
+    let mut sub = res.clone();
+    sub.pairs = res.pairs.select(&picked);
+    assert_eq!(sub.pairs.len(), 3);
+    let expected: Vec<_> = picked.iter().map(|&i| b.slice(i, 1)).collect();
+    let expected = arrow::compute::concat_batches(&b.schema(), &expected).unwrap();
+    assert_eq!(pairs_batch(&sub, &batches).unwrap(), expected);
 }
 
 #[test]
