@@ -221,15 +221,56 @@ pub fn intern(
     opts: &DedupeOptions,
     model: Option<&Model>,
 ) -> Result<Interned, Error> {
+    intern_planned(plan_matching(records, opts, model)?, records)
+}
+
+/// The blocking rules and comparisons of a run, decided from the records
+/// (which keys are filled often enough), before they are interned: a
+/// caller may then spill the records and give [`intern_planned`] only
+/// [`MatchingPlan::columns`] back, instead of holding the records and
+/// their interned copy at once.
+pub struct MatchingPlan {
+    plan: pipeline::Plan,
+    /// Time spent planning, counted with interning's.
+    took: std::time::Duration,
+}
+
+impl MatchingPlan {
+    /// The columns of the records that interning reads.
+    pub fn columns(&self) -> Vec<String> {
+        pipeline::intern_columns(&self.plan)
+            .into_iter()
+            .map(|r| r.column_name())
+            .collect()
+    }
+}
+
+/// Plans matching for `opts` (or `model`'s comparisons) on `records`.
+pub fn plan_matching(
+    records: &[RecordBatch],
+    opts: &DedupeOptions,
+    model: Option<&Model>,
+) -> Result<MatchingPlan, Error> {
     let started = Instant::now();
     let specs: Option<Vec<ComparisonSpec>> =
         model.map(|m| m.comparisons.iter().map(|c| c.spec.clone()).collect());
     let plan = pipeline::plan(records, opts, specs.as_deref())?;
-    let table = pipeline::intern(records, &plan)?;
-    Ok(Interned {
+    Ok(MatchingPlan {
         plan,
-        table,
         took: started.elapsed(),
+    })
+}
+
+/// Interns the columns `plan` reads from `records`: the records
+/// [`plan_matching`] saw, or any batches of them holding at least
+/// [`MatchingPlan::columns`], in the same row order.
+pub fn intern_planned(plan: MatchingPlan, records: &[RecordBatch]) -> Result<Interned, Error> {
+    let started = Instant::now();
+    let table = pipeline::intern(records, &plan.plan)?;
+    Ok(Interned {
+        plan: plan.plan,
+        table,
+        took: plan.took + started.elapsed(),
     })
 }
 

@@ -142,15 +142,24 @@ pub(crate) fn plan(
 
 /// Interns the columns a plan reads.
 pub(crate) fn intern(records: &[RecordBatch], plan: &Plan) -> Result<Table, Error> {
-    let mut refs: Vec<ColRef> = plan
-        .rules
-        .iter()
-        .flat_map(|r| r.parts.iter().map(|p| ColRef::Key(p.key)))
+    Table::build(records, &intern_columns(plan))
+}
+
+/// The columns a plan reads, the source column included, sorted, each once.
+pub(crate) fn intern_columns(plan: &Plan) -> Vec<ColRef> {
+    let mut refs: Vec<ColRef> = std::iter::once(ColRef::Source)
+        .chain(
+            plan.rules
+                .iter()
+                .flat_map(|r| r.parts.iter().map(|p| ColRef::Key(p.key))),
+        )
         .collect();
     for s in &plan.specs {
         refs.extend(compare::spec_refs(s));
     }
-    Table::build(records, &refs)
+    refs.sort();
+    refs.dedup();
+    refs
 }
 
 pub(crate) fn compile(

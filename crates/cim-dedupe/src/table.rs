@@ -31,7 +31,7 @@ pub(crate) enum ColRef {
 }
 
 impl ColRef {
-    fn column_name(self) -> String {
+    pub(crate) fn column_name(self) -> String {
         match self {
             Self::Display(f) => f.name().to_string(),
             Self::Key(k) => k.column_name(),

@@ -135,7 +135,14 @@ pub fn merge(
     previous: Option<&PreviousRun>,
     run: &RunInfo,
 ) -> Result<MergeOutput> {
-    let merged = merge_lazily(records, cluster_of_row, opts, source_order, previous, run)?;
+    let merged = merge_lazily(
+        records.to_vec(),
+        cluster_of_row,
+        opts,
+        source_order,
+        previous,
+        run,
+    )?;
     Ok(MergeOutput {
         master: merged.master_batch(0..merged.master_rows())?,
         crosswalk: merged.crosswalk_batch(0..merged.crosswalk_rows())?,
@@ -151,8 +158,7 @@ pub fn merge(
 ///
 /// It holds its own handles on the columns of the input it still reads
 /// (record ids, provenance, the master fields' display values), not the
-/// batches: a caller that drops its batches after [`merge_lazily`] frees
-/// the rest (match keys, statuses, `extra`: about 40% of the records).
+/// batches.
 pub struct Merged {
     opts: SurvivorshipOptions,
     input: input::Input,
@@ -207,9 +213,13 @@ impl Merged {
 }
 
 /// [`merge`], leaving master and crosswalk to [`Merged::master_batch`] and
-/// [`Merged::crosswalk_batch`].
+/// [`Merged::crosswalk_batch`]. It takes the batches (`to_vec` of shared
+/// ones is cheap): what only survivorship reads (match keys, statuses,
+/// `extra`, about half the records) is freed once the golden records are
+/// built, before the golden ids are assigned, unless the caller holds the
+/// batches too.
 pub fn merge_lazily(
-    records: &[RecordBatch],
+    records: Vec<RecordBatch>,
     cluster_of_row: &[u32],
     opts: &SurvivorshipOptions,
     source_order: &[String],
@@ -217,7 +227,10 @@ pub fn merge_lazily(
     run: &RunInfo,
 ) -> Result<Merged> {
     opts.validate()?;
-    let mut input = input::Input::new(records, opts, source_order)?;
+    let mut input = input::Input::new(&records, opts, source_order)?;
+    // The input holds its own handles on the columns it reads: without the
+    // batches', the survivorship-only columns are freed at their release.
+    drop(records);
     let rows = input.records.len();
     if cluster_of_row.len() != rows {
         return Err(Error::ClusterCount {
@@ -234,19 +247,11 @@ pub fn merge_lazily(
     }
     let clusters = Clusters::new(cluster_of_row, n);
 
-    let mut ids = ids::assign_ids(&clusters, &input, previous, run);
-    // Golden ids are distinct, so the unstable sort is exact; ids of the
-    // canonical form sort by their hashes.
-    let mut order: Vec<u32> = (0..clusters.len() as u32).collect();
-    let keys: Option<Vec<u64>> = ids.ids.par_iter().map(ids::canonical_hash).collect();
-    match keys {
-        Some(keys) => order.par_sort_unstable_by_key(|&c| keys[c as usize]),
-        None => order.par_sort_unstable_by(|&a, &b| ids.ids[a as usize].cmp(&ids.ids[b as usize])),
-    }
-
     // Golden records are compact (record indices, not values): build them
     // all in cluster order, which follows input order, so the members'
-    // columns are read nearly sequentially.
+    // columns are read nearly sequentially. They come before the golden
+    // ids, whose changes are as many again, so that the columns only
+    // survivorship reads (about half the input) are freed first.
     let plan = survivorship::Plan::new(opts);
     let goldens: Vec<survivorship::Golden> = (0..clusters.len())
         .into_par_iter()
@@ -256,7 +261,18 @@ pub fn merge_lazily(
         })
         .collect();
     input.release_survivorship_columns(&survivorship::MASTER_FIELDS);
-    let id_changes = schema::build_changes(run, &ids.changes)?;
+
+    let mut ids = ids::assign_ids(&clusters, &input, previous, run);
+    // Golden ids are distinct, so the unstable sort is exact; ids of the
+    // canonical form sort by their hashes.
+    let mut order: Vec<u32> = (0..clusters.len() as u32).collect();
+    let keys: Option<Vec<u64>> = ids.ids.par_iter().map(ids::canonical_hash).collect();
+    match keys {
+        Some(keys) => order.par_sort_unstable_by_key(|&c| keys[c as usize]),
+        None => order.par_sort_unstable_by(|&a, &b| ids.ids[a as usize].cmp(&ids.ids[b as usize])),
+    }
+    // The changes are needed as a table only.
+    let id_changes = schema::build_changes(run, &std::mem::take(&mut ids.changes))?;
     let stats = MergeStats {
         input_records: rows as u64,
         golden_records: clusters.len() as u64,

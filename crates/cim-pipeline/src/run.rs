@@ -96,9 +96,9 @@ pub fn run(
 
         progress.start("dedupe", None);
         let t = Instant::now();
-        // Matching needs only its interned columns from here on: the records
-        // can go to disk while it runs (see `Spill`).
-        let interned = cim_dedupe::intern(&ingested.records, &c.dedupe, model.as_ref())?;
+        // Matching reads only its own columns, interned: the records can
+        // go to disk first (see `Spill`) and come back as those columns.
+        let planned = cim_dedupe::plan_matching(&ingested.records, &c.dedupe, model.as_ref())?;
         let records_mib = arrow_mib(&ingested.records);
         let spill = (records_mib > c.run.spill_records_above_mib
             || c.run.spill_records_above_mib == 0)
@@ -110,9 +110,9 @@ pub fn run(
                 },
                 mib: records_mib,
             });
-        let (to_spill, in_memory) = match spill {
-            Some(_) => (Some(std::mem::take(&mut ingested.records)), Vec::new()),
-            None => (None, std::mem::take(&mut ingested.records)),
+        let in_memory = match spill {
+            Some(_) => Vec::new(),
+            None => std::mem::take(&mut ingested.records),
         };
 
         // records.parquet depends on ingest only: it is encoded on a thread
@@ -122,30 +122,36 @@ pub fn run(
         // run.json's `outputs` do not depend on which finished first.
         let background = rayon::current_num_threads() > 1;
         let staged = std::thread::scope(|scope| {
-            let mut records_file = match (to_spill, spill) {
-                // Written before matching starts, on every thread, each
-                // batch dropped once encoded: matching then allocates into
-                // the records' memory. (Written beside matching, the
-                // records and matching's peak overlapped: ~100 MiB more at
-                // 1M, for ~0.4 s less.)
-                (Some(batches), Some(spill)) => {
+            // A spill is written before interning, on every thread, each
+            // batch dropped once encoded; interning then reads back only
+            // its columns. (Interned beside the whole records, at 10M the
+            // two together were a 7.8 GiB peak; written beside matching,
+            // ~100 MiB more at 1M for ~0.4 s less.)
+            let (spilled, interned) = match spill {
+                Some(spill) => {
                     tracing::info!(
                         records_mib = spill.mib,
                         limit_mib = c.run.spill_records_above_mib,
                         "records spilled to disk before matching"
                     );
-                    let opts = enc.options(files::RECORDS);
-                    let writer = &writer;
-                    Some(Staging::start(scope, false, move || {
-                        Ok(writer.stage_parquet_from(
-                            spill.name,
-                            cim_schema::normalized_schema(),
-                            batches.into_iter().map(Ok::<_, std::convert::Infallible>),
-                            &opts,
-                        )?)
-                    }))
+                    let batches = std::mem::take(&mut ingested.records);
+                    let file = writer.stage_parquet_from(
+                        spill.name,
+                        cim_schema::normalized_schema(),
+                        batches.into_iter().map(Ok::<_, std::convert::Infallible>),
+                        &enc.options(files::RECORDS),
+                    )?;
+                    let columns = planned.columns();
+                    let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+                    let matched = writer.read_staged(spill.name, Some(&columns))?;
+                    let interned = cim_dedupe::intern_planned(planned, &matched)?;
+                    (Some((spill, file)), interned)
                 }
-                _ => c.output.records.then(|| {
+                None => (None, cim_dedupe::intern_planned(planned, &in_memory)?),
+            };
+            let mut records_file = match spill {
+                Some(_) => None,
+                None => c.output.records.then(|| {
                     let opts = enc.options(files::RECORDS);
                     let (writer, records) = (&writer, &in_memory);
                     Staging::start(scope, background, move || {
@@ -198,16 +204,6 @@ pub fn run(
                 Ok::<_, PipelineError>(staged_file(file, t))
             };
 
-            let spilled = match spill {
-                Some(spill) => {
-                    let file = records_file
-                        .take()
-                        .expect("a spill is always staged")
-                        .finish()?;
-                    Some((spill, file))
-                }
-                None => None,
-            };
             // pairs.parquet now, while spilled records are still on disk:
             // the scored pairs (~60 B each, half a GiB at 10M records) are
             // freed before merging needs the memory. The report keeps a
@@ -280,6 +276,13 @@ pub fn run(
             progress.start("merge", None);
             let t = Instant::now();
             let prev = previous::read(&c.output.dir)?;
+            // Merge owns its input, so that it frees what it has read once
+            // it no longer needs it (in memory, the records stay for
+            // records.parquet: the batches are shared).
+            let records = match read_back {
+                Some(batches) => batches,
+                None => in_memory.clone(),
+            };
             let merged = cim_merge::merge_lazily(
                 records,
                 &result.cluster_of_row,
@@ -291,9 +294,6 @@ pub fn run(
                     as_of,
                 },
             )?;
-            // The merge holds what it still reads: the rest of what was read
-            // back (match keys, statuses, `extra`) is freed here.
-            drop(read_back);
             let merge_ms = t.elapsed().as_millis() as u64;
             peaks.end("merge");
             progress.finish("merge");
@@ -435,11 +435,12 @@ pub fn run(
     })
 }
 
-/// The scratch file the records go to while matching when
+/// The scratch file the records go to before matching when
 /// `output.records` is off; deleted before the outputs are published.
 const SPILL: &str = "records.spill.parquet";
 
-/// Records written to disk while matching runs, and read back for merging
+/// Records written to disk before matching: matching reads back the
+/// columns it interns, merging those it reads
 /// (`run.spill_records_above_mib`).
 #[derive(Debug, Clone, Copy)]
 struct Spill {

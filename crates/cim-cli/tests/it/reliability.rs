@@ -493,8 +493,9 @@ fn limits_fail_clearly_or_quarantine() {
     assert!(read(&out, "master.parquet") == before);
 }
 
-/// `run.spill_records_above_mib = 0` sends the records to disk while
-/// matching runs and reads them back for merging: the outputs must be the
+/// `run.spill_records_above_mib = 0` sends the records to disk before
+/// matching, which reads back only its columns, and merging reads back
+/// the rest it needs: the outputs must be the
 /// bytes of a run that kept them in memory, whether the spill is
 /// records.parquet itself or a scratch file (`output.records = false`),
 /// and the scratch file must not be published.

@@ -747,3 +747,51 @@ fn person_conflict_guard_keeps_household_members_apart() {
     let total: f64 = ex.prior_match_weight + ex.steps.iter().map(|s| s.weight).sum::<f64>();
     assert!((total - ex.match_weight).abs() < 1e-9, "waterfall adds up");
 }
+
+/// Interning only the planned columns, read back apart from the rest of
+/// the records (as a run does after spilling them), matches as interning
+/// the whole records; too few columns fail cleanly.
+#[test]
+fn interning_the_planned_columns_alone_matches_the_same() {
+    let batches = vec![batch(&people()[..40]), batch(&people()[40..])];
+    let opts = DedupeOptions {
+        pairs_floor: 0.0,
+        ..Default::default()
+    };
+    let whole = dedupe(&batches, &opts, None).unwrap();
+
+    let plan = cim_dedupe::plan_matching(&batches, &opts, None).unwrap();
+    let columns = plan.columns();
+    let width = batches[0].num_columns();
+    assert!(
+        columns.len() < width,
+        "{} of {width} columns",
+        columns.len()
+    );
+    assert!(columns.iter().any(|c| c == cim_schema::col::SOURCE));
+    let project = |columns: &[String]| -> Vec<RecordBatch> {
+        batches
+            .iter()
+            .map(|b| {
+                let idx: Vec<usize> = columns
+                    .iter()
+                    .map(|c| b.schema().index_of(c).unwrap())
+                    .collect();
+                b.project(&idx).unwrap()
+            })
+            .collect()
+    };
+    let interned = cim_dedupe::intern_planned(plan, &project(&columns)).unwrap();
+    let apart = cim_dedupe::dedupe_interned(interned, &opts, None).unwrap();
+    assert_eq!(apart.cluster_of_row, whole.cluster_of_row);
+    assert_eq!(apart.pairs.left, whole.pairs.left);
+    assert_eq!(apart.pairs.right, whole.pairs.right);
+    assert_eq!(apart.pairs.match_weight, whole.pairs.match_weight);
+    assert!(!whole.pairs.is_empty());
+
+    let plan = cim_dedupe::plan_matching(&batches, &opts, None).unwrap();
+    let err = cim_dedupe::intern_planned(plan, &project(&columns[1..]))
+        .err()
+        .expect("a missing column fails");
+    assert!(err.to_string().contains(&columns[0]), "{err}");
+}

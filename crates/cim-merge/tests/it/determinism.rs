@@ -171,9 +171,15 @@ fn slices_of_master_and_crosswalk_concatenate_to_the_whole() {
     let whole = run_with_threads(2, &recs, &clusters);
     let batches: Vec<_> = recs.chunks(997).map(batch).collect();
     let opts = SurvivorshipOptions::default();
-    let merged =
-        cim_merge::merge_lazily(&batches, &clusters, &opts, &sources(), None, &run("r1", 1))
-            .unwrap();
+    let merged = cim_merge::merge_lazily(
+        batches.clone(),
+        &clusters,
+        &opts,
+        &sources(),
+        None,
+        &run("r1", 1),
+    )
+    .unwrap();
     assert_eq!(merged.master_rows(), whole.master.num_rows());
     assert_eq!(merged.crosswalk_rows(), whole.crosswalk.num_rows());
     // Uneven steps, so slices start anywhere in cluster order.
