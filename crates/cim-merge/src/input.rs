@@ -39,16 +39,7 @@ pub(crate) fn group_key_of(field: CanonicalField) -> Option<MatchKey> {
 /// from a spill): provenance, `extra`, each field with its status and
 /// group key, and `key_address`.
 pub fn input_columns() -> Vec<String> {
-    let mut cols: Vec<String> = [
-        col::RECORD_ID,
-        col::SOURCE,
-        col::FILE,
-        col::LINE,
-        col::ROW_HASH,
-        col::EXTRA,
-    ]
-    .map(str::to_owned)
-    .into();
+    let mut cols: Vec<String> = col::PROVENANCE.map(str::to_owned).into();
     for f in CanonicalField::ALL {
         cols.push(f.name().to_owned());
         cols.push(status_column(f));

@@ -20,15 +20,6 @@ use crate::name::person_name;
 use crate::options::{NormalizeOptions, SourceHints};
 use crate::phone::phone;
 
-const PROVENANCE: [&str; 6] = [
-    col::RECORD_ID,
-    col::SOURCE,
-    col::FILE,
-    col::LINE,
-    col::ROW_HASH,
-    col::EXTRA,
-];
-
 const N_FIELDS: usize = CanonicalField::ALL.len();
 const N_KEYS: usize = MatchKey::ALL.len();
 
@@ -109,7 +100,7 @@ pub fn normalize_batch(
 ) -> Result<RecordBatch, Error> {
     let schema = normalized_schema();
     let mut columns: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
-    for name in PROVENANCE {
+    for name in col::PROVENANCE {
         let array = column(raw, name)?;
         let expected = schema.field_with_name(name)?.data_type();
         check_type(array, name, expected)?;

@@ -23,6 +23,9 @@ pub mod col {
     /// `field:reason` codes joined by `;` (e.g. `phone:too_short;email:syntax`);
     /// null when every present value is valid.
     pub const QUALITY_ISSUES: &str = "quality_issues";
+    /// The provenance columns every raw and normalised batch starts with,
+    /// in schema order.
+    pub const PROVENANCE: [&str; 6] = [RECORD_ID, SOURCE, FILE, LINE, ROW_HASH, EXTRA];
 }
 
 fn provenance_fields() -> Vec<Field> {
@@ -97,4 +100,22 @@ pub fn quarantine_schema() -> SchemaRef {
 /// Name of the status column of a field: `<field>__status`.
 pub fn status_column(field: CanonicalField) -> String {
     format!("{}__status", field.name())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_and_normalised_batches_start_with_the_provenance_columns() {
+        for schema in [raw_schema(), normalized_schema()] {
+            let names: Vec<&str> = schema
+                .fields()
+                .iter()
+                .take(col::PROVENANCE.len())
+                .map(|f| f.name().as_str())
+                .collect();
+            assert_eq!(names, col::PROVENANCE);
+        }
+    }
 }
