@@ -77,14 +77,15 @@ pub struct RunSettings {
     pub model: Option<PathBuf>,
     /// Spill the normalised records to disk before matching when they take
     /// more than this many MiB in memory (about 500 MiB a million records):
-    /// matching then reads back only the columns it interns, and merging
-    /// only those it reads, so peak memory holds the records or the
+    /// only the columns matching interns stay in memory, and merging reads
+    /// back only those it needs, so peak memory holds the records or the
     /// matching state, not both (at 10M records, 6.6 GiB peak instead of
     /// 8.4). `0` always spills. Outputs are identical either way. Spilling
     /// costs writing the records before matching rather than beside it
     /// (when `output.records` is off, a scratch file is written and
-    /// deleted) and reading them back: 0-0.7 s at 1M records (16.4-17.1 s
-    /// against 16.4 s) for 1.1 -> 0.8 GiB peak. Default: `256`.
+    /// deleted) and reading them back for merging: within the machine's
+    /// noise at 1M records (16.4-17.8 s), for 1.1 -> 0.8 GiB peak.
+    /// Default: `256`.
     pub spill_records_above_mib: u64,
 }
 

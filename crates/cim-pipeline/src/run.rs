@@ -123,10 +123,11 @@ pub fn run(
         let background = rayon::current_num_threads() > 1;
         let staged = std::thread::scope(|scope| {
             // A spill is written before interning, on every thread, each
-            // batch dropped once encoded; interning then reads back only
-            // its columns. (Interned beside the whole records, at 10M the
-            // two together were a 7.8 GiB peak; written beside matching,
-            // ~100 MiB more at 1M for ~0.4 s less.)
+            // batch dropped once encoded but for the columns interning
+            // reads. (Interned beside the whole records, at 10M the two
+            // together were a 7.8 GiB peak; read back from the spill, those
+            // columns cost ~2 s at 3M; written beside matching, ~100 MiB
+            // more at 1M for ~0.4 s less.)
             let (spilled, interned) = match spill {
                 Some(spill) => {
                     tracing::info!(
@@ -135,15 +136,26 @@ pub fn run(
                         "records spilled to disk before matching"
                     );
                     let batches = std::mem::take(&mut ingested.records);
+                    // Handles on the columns matching reads: they stay
+                    // while the rest of each batch goes as it is encoded.
+                    let columns = planned.columns();
+                    let matched = batches
+                        .iter()
+                        .map(|b| {
+                            let schema = b.schema();
+                            let idx = columns
+                                .iter()
+                                .map(|c| schema.index_of(c))
+                                .collect::<Result<Vec<_>, _>>()?;
+                            b.project(&idx)
+                        })
+                        .collect::<Result<Vec<_>, _>>()?;
                     let file = writer.stage_parquet_from(
                         spill.name,
                         cim_schema::normalized_schema(),
                         batches.into_iter().map(Ok::<_, std::convert::Infallible>),
                         &enc.options(files::RECORDS),
                     )?;
-                    let columns = planned.columns();
-                    let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
-                    let matched = writer.read_staged(spill.name, Some(&columns))?;
                     let interned = cim_dedupe::intern_planned(planned, &matched)?;
                     (Some((spill, file)), interned)
                 }
@@ -439,8 +451,8 @@ pub fn run(
 /// `output.records` is off; deleted before the outputs are published.
 const SPILL: &str = "records.spill.parquet";
 
-/// Records written to disk before matching: matching reads back the
-/// columns it interns, merging those it reads
+/// Records written to disk before matching: matching keeps the columns it
+/// interns, merging reads back those it reads
 /// (`run.spill_records_above_mib`).
 #[derive(Debug, Clone, Copy)]
 struct Spill {

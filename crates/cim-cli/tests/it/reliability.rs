@@ -494,7 +494,7 @@ fn limits_fail_clearly_or_quarantine() {
 }
 
 /// `run.spill_records_above_mib = 0` sends the records to disk before
-/// matching, which reads back only its columns, and merging reads back
+/// matching, which keeps only its columns, and merging reads back
 /// the rest it needs: the outputs must be the
 /// bytes of a run that kept them in memory, whether the spill is
 /// records.parquet itself or a scratch file (`output.records = false`),

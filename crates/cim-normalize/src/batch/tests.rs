@@ -65,7 +65,7 @@ fn output_has_exactly_the_normalized_schema_and_passes_provenance() {
     let out = normalize_batch(&raw, &hints(), &opts()).unwrap();
     assert_eq!(out.schema(), normalized_schema());
     assert_eq!(out.num_rows(), 2);
-    for name in PROVENANCE {
+    for name in col::PROVENANCE {
         assert_eq!(
             out.column_by_name(name).unwrap().as_ref(),
             raw.column_by_name(name).unwrap().as_ref(),
