@@ -96,8 +96,8 @@ pub fn run(
 
         progress.start("dedupe", None);
         let t = Instant::now();
-        // Matching reads only its own columns, interned: the records can
-        // go to disk first (see `Spill`) and come back as those columns.
+        // Matching reads only its own columns, interned: the rest of the
+        // records can go to disk first (see `Spill`).
         let planned = cim_dedupe::plan_matching(&ingested.records, &c.dedupe, model.as_ref())?;
         let records_mib = arrow_mib(&ingested.records);
         let spill = (records_mib > c.run.spill_records_above_mib
