@@ -243,6 +243,23 @@ impl MatchingPlan {
             .map(|r| r.column_name())
             .collect()
     }
+
+    /// `records` reduced to [`MatchingPlan::columns`]: shared handles, no
+    /// copy, so the rest of each batch is freed once its caller drops it.
+    pub fn matched_columns(&self, records: &[RecordBatch]) -> Result<Vec<RecordBatch>, Error> {
+        let columns = self.columns();
+        records
+            .iter()
+            .map(|b| {
+                let schema = b.schema();
+                let idx = columns
+                    .iter()
+                    .map(|c| schema.index_of(c))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(b.project(&idx)?)
+            })
+            .collect()
+    }
 }
 
 /// Plans matching for `opts` (or `model`'s comparisons) on `records`.

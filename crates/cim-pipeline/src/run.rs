@@ -136,20 +136,9 @@ pub fn run(
                         "records spilled to disk before matching"
                     );
                     let batches = std::mem::take(&mut ingested.records);
-                    // Handles on the columns matching reads: they stay
-                    // while the rest of each batch goes as it is encoded.
-                    let columns = planned.columns();
-                    let matched = batches
-                        .iter()
-                        .map(|b| {
-                            let schema = b.schema();
-                            let idx = columns
-                                .iter()
-                                .map(|c| schema.index_of(c))
-                                .collect::<Result<Vec<_>, _>>()?;
-                            b.project(&idx)
-                        })
-                        .collect::<Result<Vec<_>, _>>()?;
+                    // The columns matching reads stay while the rest of
+                    // each batch goes as it is encoded.
+                    let matched = planned.matched_columns(&batches)?;
                     let file = writer.stage_parquet_from(
                         spill.name,
                         cim_schema::normalized_schema(),

@@ -748,8 +748,8 @@ fn person_conflict_guard_keeps_household_members_apart() {
     assert!((total - ex.match_weight).abs() < 1e-9, "waterfall adds up");
 }
 
-/// Interning only the planned columns, read back apart from the rest of
-/// the records (as a run does after spilling them), matches as interning
+/// Interning only the planned columns, apart from the rest of the records
+/// (what a run keeps when it spills the records), matches as interning
 /// the whole records; too few columns fail cleanly.
 #[test]
 fn interning_the_planned_columns_alone_matches_the_same() {
@@ -781,7 +781,9 @@ fn interning_the_planned_columns_alone_matches_the_same() {
             })
             .collect()
     };
-    let interned = cim_dedupe::intern_planned(plan, &project(&columns)).unwrap();
+    let matched = plan.matched_columns(&batches).unwrap();
+    assert_eq!(matched[0].num_columns(), columns.len());
+    let interned = cim_dedupe::intern_planned(plan, &matched).unwrap();
     let apart = cim_dedupe::dedupe_interned(interned, &opts, None).unwrap();
     assert_eq!(apart.cluster_of_row, whole.cluster_of_row);
     assert_eq!(apart.pairs.left, whole.pairs.left);
