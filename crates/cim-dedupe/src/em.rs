@@ -72,8 +72,13 @@ pub(crate) fn levels_into(table: &Table, comps: &[Compiled], a: usize, b: usize,
     }
 }
 
+/// Below this many pairs in all, u is computed from every pair whatever the
+/// sample size: exact, and cheap (a thousand-odd records).
+pub(crate) const EXACT_U_MAX_PAIRS: u64 = 1_000_000;
+
 /// Level counts per comparison over random eligible pairs: all pairs when
-/// there are at most `max_pairs` of them, otherwise `max_pairs` pairs drawn
+/// there are at most `max_pairs` (or [`EXACT_U_MAX_PAIRS`]) of them,
+/// otherwise `max_pairs` pairs drawn
 /// with a seeded generator (chunked so the result does not depend on the
 /// thread count). Returns the counts and the number of pairs compared.
 pub(crate) fn sample_u_counts(
@@ -98,7 +103,7 @@ pub(crate) fn sample_u_counts(
         return (zero(), 0);
     }
     let all_pairs = (n as u64) * (n as u64 - 1) / 2;
-    if all_pairs <= max_pairs as u64 {
+    if all_pairs <= EXACT_U_MAX_PAIRS.max(max_pairs as u64) {
         let (counts, pairs) = (0..n)
             .into_par_iter()
             .fold(

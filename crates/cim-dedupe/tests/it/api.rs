@@ -797,3 +797,29 @@ fn interning_the_planned_columns_alone_matches_the_same() {
         .expect("a missing column fails");
     assert!(err.to_string().contains(&columns[0]), "{err}");
 }
+
+/// u comes from every pair while there are at most a million of them, and
+/// from `u_sample_pairs` random pairs above that, the same for any thread
+/// count.
+#[test]
+fn u_is_exact_on_small_data_and_sampled_on_large() {
+    let run = |n: usize, threads: usize| {
+        let (recs, _) = cim_dedupe::testkit::synthetic(n, 0.3, 11);
+        let batches = vec![batch(&recs)];
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| dedupe(&batches, &DedupeOptions::default(), None).unwrap())
+    };
+    // 1,000 records: 499,500 pairs, more than the default sample.
+    assert_eq!(run(1000, 2).model.training.u_pairs_sampled, 499_500);
+    // 1,500 records: 1,124,250 pairs, over the exact limit.
+    let (one, three) = (run(1500, 1), run(1500, 3));
+    assert_eq!(
+        one.model.training.u_pairs_sampled,
+        DedupeOptions::default().u_sample_pairs as u64
+    );
+    assert_eq!(one.model.comparisons, three.model.comparisons);
+    assert_eq!(one.cluster_of_row, three.cluster_of_row);
+}
