@@ -275,11 +275,7 @@ fn read_source<'s>(
         let name = &source.name;
         s.spawn(move |_| {
             let rows = raw.num_rows() as u64;
-            let result = cim_normalize::normalize_batch(&raw, &hints, &cfg.normalize)
-                .map_err(|error| PipelineError::Normalize {
-                    source_name: name.clone(),
-                    error,
-                })
+            let result = normalize_in_slices(&raw, &hints, &cfg.normalize, name)
                 .and_then(|b| project(b, keep));
             drop(raw);
             // Once the raw batch is gone the provenance columns it shared are
@@ -312,6 +308,39 @@ fn read_source<'s>(
     state.read_ms = t.elapsed().saturating_sub(helping).as_millis() as u64;
     state.reader = Some(reader);
     *slot.reader.lock().unwrap_or_else(|e| e.into_inner()) = state;
+}
+
+/// Rows normalised by one task: a raw batch is cut into slices of this
+/// many rows, normalised in parallel and put back together.
+const NORMALIZE_SLICE_ROWS: usize = 16_384;
+
+/// [`cim_normalize::normalize_batch`] of `raw`, in slices run in parallel
+/// and concatenated: a source's last batch would otherwise be normalised
+/// by one thread while the others wait (a fifth of the ingest wall time at
+/// 100k records, where each source is one batch). The result is the same
+/// batch as normalising `raw` whole: normalisation is row by row.
+fn normalize_in_slices(
+    raw: &RecordBatch,
+    hints: &cim_normalize::SourceHints,
+    opts: &cim_normalize::NormalizeOptions,
+    source_name: &str,
+) -> Result<RecordBatch, PipelineError> {
+    let normalize = |b: &RecordBatch| {
+        cim_normalize::normalize_batch(b, hints, opts).map_err(|error| PipelineError::Normalize {
+            source_name: source_name.to_owned(),
+            error,
+        })
+    };
+    let n = raw.num_rows();
+    if n <= NORMALIZE_SLICE_ROWS {
+        return normalize(raw);
+    }
+    let starts: Vec<usize> = (0..n).step_by(NORMALIZE_SLICE_ROWS).collect();
+    let parts: Vec<RecordBatch> = starts
+        .into_par_iter()
+        .map(|start| normalize(&raw.slice(start, NORMALIZE_SLICE_ROWS.min(n - start))))
+        .collect::<Result<_, _>>()?;
+    Ok(arrow::compute::concat_batches(&parts[0].schema(), &parts)?)
 }
 
 /// `b` with every buffer it alone holds reallocated to its length.
@@ -403,4 +432,69 @@ fn finish_source(
         quarantine,
         read_ms: state.read_ms,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::{ArrayRef, StringArray, UInt64Array};
+    use cim_schema::raw_schema;
+
+    use super::*;
+
+    /// Enough varied rows for three slices, the last one short.
+    fn raw_rows(n: usize) -> RecordBatch {
+        let given = ["Anna", "  JOSÉ ", "li", "Mary-Jane", "", "Ｔｏｍ"];
+        let family = ["Smith", "o'brien", "王", "van der Berg", "N/A"];
+        let value = |f: CanonicalField, i: usize| -> Option<String> {
+            let k = i % 7;
+            match f {
+                CanonicalField::GivenName => Some(given[i % given.len()].to_owned()),
+                CanonicalField::FamilyName => Some(family[i % family.len()].to_owned()),
+                CanonicalField::Email => (k != 3).then(|| format!("User{i}@Example.COM")),
+                CanonicalField::Phone => Some(format!("+44 20 7946 {:04}", i % 10_000)),
+                CanonicalField::DateOfBirth => {
+                    Some(format!("{}/0{}/19{}", 1 + i % 28, 1 + k, 50 + i % 50))
+                }
+                CanonicalField::Postcode => Some(format!("SW{} {}AA", 1 + k, i % 10)),
+                CanonicalField::City => Some(["London", "london ", "LEEDS"][i % 3].to_owned()),
+                _ => None,
+            }
+        };
+        let mut columns: Vec<ArrayRef> = vec![
+            Arc::new(StringArray::from_iter_values(
+                (0..n).map(|i| format!("s:{i}")),
+            )),
+            Arc::new(StringArray::from_iter_values((0..n).map(|_| "s"))),
+            Arc::new(StringArray::from_iter_values((0..n).map(|_| "s.csv"))),
+            Arc::new(UInt64Array::from_iter_values(2..n as u64 + 2)),
+            Arc::new(StringArray::from_iter_values(
+                (0..n).map(|i| format!("{i:016x}")),
+            )),
+            Arc::new(StringArray::from_iter((0..n).map(|_| None::<&str>))),
+        ];
+        for f in CanonicalField::ALL {
+            columns.push(Arc::new(StringArray::from_iter(
+                (0..n).map(|i| value(f, i)),
+            )));
+        }
+        RecordBatch::try_new(raw_schema(), columns).unwrap()
+    }
+
+    #[test]
+    fn normalising_in_slices_gives_the_batch_normalised_whole() {
+        let raw = raw_rows(2 * NORMALIZE_SLICE_ROWS + 1234);
+        let hints = cim_normalize::SourceHints::default();
+        let opts = cim_normalize::NormalizeOptions::default();
+        let whole = cim_normalize::normalize_batch(&raw, &hints, &opts).unwrap();
+        let sliced = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap()
+            .install(|| normalize_in_slices(&raw, &hints, &opts, "s"))
+            .unwrap();
+        assert_eq!(sliced.num_rows(), raw.num_rows());
+        assert_eq!(sliced, whole);
+    }
 }
