@@ -306,33 +306,44 @@ pub fn run(
                 .unwrap_or_else(Instant::now);
             let merge_stats = merged.stats.clone();
             let id_changes = &merged.id_changes;
-            let crosswalk = sliced(
-                files::CROSSWALK,
-                merged.crosswalk_rows(),
-                cim_merge::crosswalk_schema(),
-                &ParquetOptions::default(),
-                &|r| Ok(merged.crosswalk_batch(r)?),
-            )?;
-            let t_history = Instant::now();
-            let history = staged_file(
-                writer.stage_parquet(
-                    files::ID_CHANGES,
-                    id_changes.schema(),
-                    &previous::history(prev.as_ref(), id_changes),
-                    &ParquetOptions::default(),
-                )?,
-                t_history,
+            // The crosswalk and the id history are written beside the
+            // master: building a master slice is serial, and its encoding
+            // alone leaves a core idle part of the time. The master's
+            // slices stay the stage's peak (a crosswalk slice is ~15 MB).
+            let (small, master) = rayon::join(
+                || {
+                    let crosswalk = sliced(
+                        files::CROSSWALK,
+                        merged.crosswalk_rows(),
+                        cim_merge::crosswalk_schema(),
+                        &ParquetOptions::default(),
+                        &|r| Ok(merged.crosswalk_batch(r)?),
+                    )?;
+                    let t_history = Instant::now();
+                    let history = staged_file(
+                        writer.stage_parquet(
+                            files::ID_CHANGES,
+                            id_changes.schema(),
+                            &previous::history(prev.as_ref(), id_changes),
+                            &ParquetOptions::default(),
+                        )?,
+                        t_history,
+                    );
+                    Ok::<_, PipelineError>((crosswalk, history))
+                },
+                || {
+                    sliced(
+                        files::MASTER,
+                        merged.master_rows(),
+                        cim_merge::master_schema_for(&c.survivorship),
+                        &enc.options(files::MASTER),
+                        &|r| Ok(merged.master_batch(r)?),
+                    )
+                },
             );
+            let (crosswalk, history) = small?;
+            let master = master?;
             drop(prev);
-            // The master last, when the other tables' slices are gone: the
-            // stage's peak is the golden records plus one master slice.
-            let master = sliced(
-                files::MASTER,
-                merged.master_rows(),
-                cim_merge::master_schema_for(&c.survivorship),
-                &enc.options(files::MASTER),
-                &|r| Ok(merged.master_batch(r)?),
-            )?;
             drop(merged);
             let quarantine = writer.stage_parquet(
                 files::QUARANTINE,
