@@ -246,3 +246,55 @@ fn an_e164_that_does_not_read_back_is_invalid() {
         assert_eq!(n.status, FieldStatus::Valid, "{raw:?}");
     }
 }
+
+#[test]
+fn a_panic_in_the_parser_is_caught() {
+    assert_eq!(without_panicking(|| 7), Some(7));
+    let caught: Option<u8> = without_panicking(|| panic!("parser bug"));
+    assert_eq!(caught, None);
+}
+
+/// Random punctuation, letters, full-width digits and `+` signs in every
+/// position, with and without a region: every input gives a status, and a
+/// valid number's key is E.164.
+#[test]
+fn garbage_never_panics_and_valid_keys_are_e164() {
+    let regions = [
+        None,
+        Some("CN"),
+        Some("GB"),
+        Some("US"),
+        Some("DE"),
+        Some("CH"),
+        Some("IN"),
+    ];
+    let chars: Vec<char> = "0123456789+-() .#x;:tel/*,extEXT０１２３４５６７８９＋a转"
+        .chars()
+        .collect();
+    let mut x: u64 = 0x1234_5678;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut valid = 0;
+    for _ in 0..20_000 {
+        let len = 1 + (next() % 26) as usize;
+        let raw: String = (0..len)
+            .map(|_| chars[(next() % chars.len() as u64) as usize])
+            .collect();
+        let region = regions[(next() % regions.len() as u64) as usize];
+        let p = phone(&raw, region);
+        if p.status == FieldStatus::Valid {
+            valid += 1;
+            let key = p.key.expect("a valid number has a key");
+            assert!(
+                key.starts_with('+') && key[1..].bytes().all(|b| b.is_ascii_digit()),
+                "{key}"
+            );
+        }
+    }
+    // Some of the random strings are real numbers: the check above ran.
+    assert!(valid > 0);
+}
