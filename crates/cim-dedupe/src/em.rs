@@ -78,9 +78,9 @@ pub(crate) const EXACT_U_MAX_PAIRS: u64 = 1_000_000;
 
 /// Level counts per comparison over random eligible pairs: all pairs when
 /// there are at most `max_pairs` (or [`EXACT_U_MAX_PAIRS`]) of them,
-/// otherwise `max_pairs` pairs drawn
-/// with a seeded generator (chunked so the result does not depend on the
-/// thread count). Returns the counts and the number of pairs compared.
+/// otherwise `max_pairs` pairs drawn with a seeded generator (chunked so
+/// the result does not depend on the thread count). Returns the counts and
+/// the number of pairs compared.
 pub(crate) fn sample_u_counts(
     table: &Table,
     comps: &[Compiled],
