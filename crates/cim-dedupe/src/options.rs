@@ -357,10 +357,10 @@ pub struct DedupeOptions {
     /// sampled u depends on the sample, not on the data's size: at 300,000
     /// pairs a level seen once in 5,000 random pairs (60 times in the
     /// sample) is estimated within about ±13% (one standard error), and
-    /// exact levels with term-frequency
-    /// adjustment take their u from the values' frequencies anyway. On
-    /// generated data 300,000 and 1,000,000 give the same F1 at 100k and
-    /// 1M records, and the smaller sample saves 0.26 s of 1.84 s at 100k.
+    /// exact levels with term-frequency adjustment take their u from the
+    /// values' frequencies anyway. On generated data 300,000 and 1,000,000
+    /// give the same F1 at 100k and 1M records, and the smaller sample
+    /// saves 0.26 s of 1.84 s at 100k.
     /// Default: 300000.
     pub u_sample_pairs: usize,
     /// EM iteration cap per session. Default: 100.
