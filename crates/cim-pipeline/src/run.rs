@@ -205,105 +205,111 @@ pub fn run(
                 Ok::<_, PipelineError>(staged_file(file, t))
             };
 
-            // pairs.parquet now, while spilled records are still on disk:
-            // the scored pairs (~60 B each, half a GiB at 10M records) are
-            // freed before merging needs the memory. The report keeps a
-            // sample of them.
-            let t_pairs = Instant::now();
+            // pairs.parquet is written beside reading the spill back and
+            // merging, which leave a core idle much of the time (golden id
+            // assignment is serial). Its record ids are read first, while
+            // the spill is still on disk. The scored pairs (~60 B each,
+            // half a GiB at 10M records) stay until it is written: merging
+            // stays below ingest's peak (all the normalised records).
             let report_sample = c
                 .output
                 .report
                 .then(|| crate::audit::report_sample(&result, c.dedupe.match_threshold));
-            let pairs = c
-                .output
-                .pairs
-                .then(|| {
-                    let spilled_ids;
-                    let with_ids: &[RecordBatch] = match &spilled {
-                        Some((spill, _)) => {
-                            spilled_ids = writer
-                                .read_staged(spill.name, Some(&[cim_schema::col::RECORD_ID]))?;
-                            &spilled_ids
-                        }
-                        None => &in_memory,
-                    };
-                    let ids = cim_dedupe::record_ids(with_ids)?;
-                    let slice = |r| Ok(cim_dedupe::pairs_slice(&result, &ids, r)?);
-                    sliced(
-                        files::PAIRS,
-                        result.pairs.len(),
-                        slice(0..0)?.schema(),
-                        &ParquetOptions::default(),
-                        &slice,
-                    )
-                })
-                .transpose()?;
-            result.pairs = Default::default();
-            let pairs_took = t_pairs.elapsed();
-
-            let read_back = match spilled {
-                Some((spill, file)) => {
-                    let t = Instant::now();
-                    // Only what merge and the report read: not the match
-                    // keys that blocking alone needs.
-                    let columns = cim_merge::input_columns();
-                    let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
-                    let batches = writer.read_staged(spill.name, Some(&columns))?;
-                    if spill.name == SPILL {
-                        writer.discard(SPILL)?;
-                    } else {
-                        records_file = Some(Staging::Done(Ok(file)));
-                    }
-                    tracing::debug!(
-                        ms = t.elapsed().as_millis() as u64,
-                        "spilled records read back"
-                    );
-                    Some(batches)
+            let spilled_ids = match (&spilled, c.output.pairs) {
+                (Some((spill, _)), true) => {
+                    Some(writer.read_staged(spill.name, Some(&[cim_schema::col::RECORD_ID]))?)
                 }
-                None => None,
+                _ => None,
             };
-            let records: &[RecordBatch] = read_back.as_deref().unwrap_or(&in_memory);
-            let report_parts = report_sample
-                .map(|sample| {
-                    crate::audit::report_parts(
-                        sample,
-                        &result.model,
-                        records,
-                        c.dedupe.match_threshold,
-                    )
-                })
-                .transpose()?;
+            let write_pairs = || {
+                c.output
+                    .pairs
+                    .then(|| {
+                        let with_ids: &[RecordBatch] =
+                            spilled_ids.as_deref().unwrap_or(&in_memory);
+                        let ids = cim_dedupe::record_ids(with_ids)?;
+                        let slice = |r| Ok(cim_dedupe::pairs_slice(&result, &ids, r)?);
+                        sliced(
+                            files::PAIRS,
+                            result.pairs.len(),
+                            slice(0..0)?.schema(),
+                            &ParquetOptions::default(),
+                            &slice,
+                        )
+                    })
+                    .transpose()
+            };
+            let read_back_and_merge = || {
+                let read_back = match &spilled {
+                    Some((spill, _)) => {
+                        let t = Instant::now();
+                        // Only what merge and the report read: not the
+                        // match keys that blocking alone needs.
+                        let columns = cim_merge::input_columns();
+                        let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+                        let batches = writer.read_staged(spill.name, Some(&columns))?;
+                        tracing::debug!(
+                            ms = t.elapsed().as_millis() as u64,
+                            "spilled records read back"
+                        );
+                        Some(batches)
+                    }
+                    None => None,
+                };
+                let records: &[RecordBatch] = read_back.as_deref().unwrap_or(&in_memory);
+                let report_parts = report_sample
+                    .map(|sample| {
+                        crate::audit::report_parts(
+                            sample,
+                            &result.model,
+                            records,
+                            c.dedupe.match_threshold,
+                        )
+                    })
+                    .transpose()?;
 
-            progress.start("merge", None);
-            let t = Instant::now();
-            let prev = previous::read(&c.output.dir)?;
-            // Merge owns its input, so that it frees what it has read once
-            // it no longer needs it (in memory, the records stay for
-            // records.parquet: the batches are shared).
-            let records = match read_back {
-                Some(batches) => batches,
-                None => in_memory.clone(),
+                progress.start("merge", None);
+                let t = Instant::now();
+                let prev = previous::read(&c.output.dir)?;
+                // Merge owns its input, so that it frees what it has read
+                // once it no longer needs it (in memory, the records stay
+                // for records.parquet: the batches are shared).
+                let records = match read_back {
+                    Some(batches) => batches,
+                    None => in_memory.clone(),
+                };
+                let merged = cim_merge::merge_lazily(
+                    records,
+                    &result.cluster_of_row,
+                    &c.survivorship,
+                    &c.source_names(),
+                    prev.as_ref().map(|p| &p.state),
+                    &cim_merge::RunInfo {
+                        run_id: run_id.clone(),
+                        as_of,
+                    },
+                )?;
+                Ok::<_, PipelineError>((report_parts, prev, merged, t))
             };
-            let merged = cim_merge::merge_lazily(
-                records,
-                &result.cluster_of_row,
-                &c.survivorship,
-                &c.source_names(),
-                prev.as_ref().map(|p| &p.state),
-                &cim_merge::RunInfo {
-                    run_id: run_id.clone(),
-                    as_of,
-                },
-            )?;
+            let (pairs, merging) = rayon::join(write_pairs, read_back_and_merge);
+            let pairs = pairs?;
+            let (report_parts, prev, merged, t) = merging?;
+            drop(spilled_ids);
+            result.pairs = Default::default();
+            if let Some((spill, file)) = spilled {
+                if spill.name == SPILL {
+                    writer.discard(SPILL)?;
+                } else {
+                    records_file = Some(Staging::Done(Ok(file)));
+                }
+            }
+            // Writing pairs.parquet beside it counts here.
             let merge_ms = t.elapsed().as_millis() as u64;
             peaks.end("merge");
             progress.finish("merge");
 
             progress.start("write", None);
-            // pairs.parquet was written before merging: its time counts here.
-            let t = Instant::now()
-                .checked_sub(pairs_took)
-                .unwrap_or_else(Instant::now);
+            let t = Instant::now();
             let merge_stats = merged.stats.clone();
             let id_changes = &merged.id_changes;
             // The crosswalk and the id history are written beside the

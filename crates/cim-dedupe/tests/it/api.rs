@@ -613,6 +613,47 @@ fn results_do_not_depend_on_thread_count() {
     }
 }
 
+/// Kept pairs are weighed in chunks of 16,384 on every thread: with more
+/// than a chunk's worth, they still come out sorted, every column aligned,
+/// and each probability the one its weight gives.
+#[test]
+fn many_kept_pairs_stay_sorted_and_aligned() {
+    let (recs, _) = cim_dedupe::testkit::synthetic(20_000, 0.3, 5);
+    let opts = DedupeOptions {
+        pairs_floor: 0.0,
+        ..Default::default()
+    };
+    let res = rayon::ThreadPoolBuilder::new()
+        .num_threads(3)
+        .build()
+        .unwrap()
+        .install(|| dedupe(&[batch(&recs)], &opts, None).unwrap());
+    let p = &res.pairs;
+    let n = p.len();
+    assert!(n > 2 * 16_384, "only {n} pairs kept: too few to span chunks");
+    let rows: Vec<(u32, u32)> = (0..n).map(|i| (p.left[i], p.right[i])).collect();
+    assert!(rows.windows(2).all(|w| w[0] < w[1]), "pairs sorted by row");
+    let nc = p.comparisons.len();
+    assert_eq!(p.levels.len(), n * nc);
+    assert_eq!(p.weights.len(), n * nc);
+    for column in [p.match_weight.len(), p.match_probability.len()] {
+        assert_eq!(column, n);
+    }
+    assert_eq!(p.blocking_rule.len(), n);
+    assert_eq!(p.deterministic_rule.len(), n);
+    for i in 0..n {
+        if p.deterministic_rule[i].is_none() {
+            let expected = 1.0 / (1.0 + (-p.match_weight[i]).exp2());
+            assert!(
+                (p.match_probability[i] - expected).abs() < 1e-9,
+                "pair {i}: probability {} for weight {}",
+                p.match_probability[i],
+                p.match_weight[i]
+            );
+        }
+    }
+}
+
 #[test]
 fn best_link_is_one_to_one() {
     // Source a: two near-identical records of one person; source b: one.
