@@ -225,8 +225,7 @@ pub fn run(
                 c.output
                     .pairs
                     .then(|| {
-                        let with_ids: &[RecordBatch] =
-                            spilled_ids.as_deref().unwrap_or(&in_memory);
+                        let with_ids: &[RecordBatch] = spilled_ids.as_deref().unwrap_or(&in_memory);
                         let ids = cim_dedupe::record_ids(with_ids)?;
                         let slice = |r| Ok(cim_dedupe::pairs_slice(&result, &ids, r)?);
                         sliced(

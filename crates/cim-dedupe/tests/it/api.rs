@@ -630,7 +630,10 @@ fn many_kept_pairs_stay_sorted_and_aligned() {
         .install(|| dedupe(&[batch(&recs)], &opts, None).unwrap());
     let p = &res.pairs;
     let n = p.len();
-    assert!(n > 2 * 16_384, "only {n} pairs kept: too few to span chunks");
+    assert!(
+        n > 2 * 16_384,
+        "only {n} pairs kept: too few to span chunks"
+    );
     let rows: Vec<(u32, u32)> = (0..n).map(|i| (p.left[i], p.right[i])).collect();
     assert!(rows.windows(2).all(|w| w[0] < w[1]), "pairs sorted by row");
     let nc = p.comparisons.len();
