@@ -404,36 +404,63 @@ pub(crate) fn assign_ids(
             (seed, xxh3_64(seed.as_bytes()))
         })
         .collect();
-    for (&(_, c), &(seed, hash)) in unclaimed.iter().zip(&seeds) {
-        let mut hash = hash;
-        let mut salt = 0u32;
-        while taken.contains(&hash) {
-            salt += 1;
-            hash = xxh3_64(format!("{seed}#{salt}").as_bytes());
-        }
-        taken.insert(hash);
-        let id = id_of_hash(hash);
-        let from = &from_of[from_of.partition_point(|f| (f.0 as usize) < c)
-            ..from_of.partition_point(|f| (f.0 as usize) <= c)];
-        if from.is_empty() {
-            changes.push(IdChange {
+    // Only the collision check is sequential (first come, first served,
+    // in seed order); the ids and their changes are built in parallel,
+    // then appended in that same order.
+    let hashes: Vec<u64> = seeds
+        .iter()
+        .map(|&(seed, hash)| {
+            let mut hash = hash;
+            let mut salt = 0u32;
+            while taken.contains(&hash) {
+                salt += 1;
+                hash = xxh3_64(format!("{seed}#{salt}").as_bytes());
+            }
+            taken.insert(hash);
+            hash
+        })
+        .collect();
+    drop(seeds);
+    let new_ids: Vec<GoldenId> = hashes.par_iter().map(|&h| id_of_hash(h)).collect();
+    drop(hashes);
+    let from_of_cluster = |c: usize| {
+        &from_of[from_of.partition_point(|f| (f.0 as usize) < c)
+            ..from_of.partition_point(|f| (f.0 as usize) <= c)]
+    };
+    let olds = &former.olds;
+    let made: Vec<IdChange> = unclaimed
+        .par_iter()
+        .zip(&new_ids)
+        .flat_map_iter(|(&(_, c), id)| {
+            let from = from_of_cluster(c);
+            let created = from.is_empty().then(|| IdChange {
                 kind: ChangeKind::Created,
                 old: None,
                 new: Some(id.clone()),
                 records: clusters.members(c).len() as u32,
             });
-            created += 1;
-        } else {
-            for &(_, o, n) in from {
-                changes.push(IdChange {
-                    kind: ChangeKind::Split,
-                    old: Some(former.olds[o as usize].clone()),
-                    new: Some(id.clone()),
-                    records: n,
-                });
-            }
-            split += 1;
-        }
+            let splits = from.iter().map(move |&(_, o, n)| IdChange {
+                kind: ChangeKind::Split,
+                old: Some(olds[o as usize].clone()),
+                new: Some(id.clone()),
+                records: n,
+            });
+            created.into_iter().chain(splits)
+        })
+        .collect();
+    let splits = unclaimed
+        .par_iter()
+        .filter(|&&(_, c)| !from_of_cluster(c).is_empty())
+        .count() as u64;
+    split += splits;
+    created += unclaimed.len() as u64 - splits;
+    // On a first run there is nothing before them: no copy.
+    if changes.is_empty() {
+        changes = made;
+    } else {
+        changes.extend(made);
+    }
+    for (&(_, c), id) in unclaimed.iter().zip(new_ids) {
         ids[c] = Some(id);
     }
 
@@ -457,7 +484,7 @@ pub(crate) fn assign_ids(
 
     // Equal changes are identical, so the unstable sort is exact. Ids in
     // the canonical form compare like their hashes: sort by numbers then.
-    let canonical = changes.iter().all(|ch| {
+    let canonical = changes.par_iter().all(|ch| {
         [&ch.old, &ch.new]
             .into_iter()
             .all(|id| id.as_ref().is_none_or(|id| canonical_hash(id).is_some()))
