@@ -84,7 +84,10 @@ pub struct RunSettings {
     /// costs writing the records before matching rather than beside it
     /// (when `output.records` is off, a scratch file is written and
     /// deleted) and reading them back for merging: within the machine's
-    /// noise at 1M records (16.4-17.8 s), for 1.1 -> 0.8 GiB peak.
+    /// noise at 1M records (16.4-17.8 s), for 1.1 -> 0.8 GiB peak. With
+    /// spilled records, the same limit decides whether pairs.parquet is
+    /// written beside merging (scored pairs at most this size, kept until
+    /// merging ends) or before it (larger ones are freed first).
     /// Default: `256`.
     pub spill_records_above_mib: u64,
 }

@@ -139,6 +139,20 @@ impl ScoredPairs {
         self.levels[i * self.comparisons.len() + c]
     }
 
+    /// Bytes the pairs hold in memory (their vectors' lengths; the names
+    /// aside).
+    pub fn memory_bytes(&self) -> usize {
+        use std::mem::size_of_val;
+        size_of_val(self.left.as_slice())
+            + size_of_val(self.right.as_slice())
+            + size_of_val(self.levels.as_slice())
+            + size_of_val(self.weights.as_slice())
+            + size_of_val(self.match_weight.as_slice())
+            + size_of_val(self.match_probability.as_slice())
+            + size_of_val(self.blocking_rule.as_slice())
+            + size_of_val(self.deterministic_rule.as_slice())
+    }
+
     /// Moves `other`'s pairs to the end of these (its names are not
     /// read: they must be the same).
     fn append(&mut self, mut other: ScoredPairs) {

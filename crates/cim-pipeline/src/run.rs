@@ -215,7 +215,7 @@ pub fn run(
                 .output
                 .report
                 .then(|| crate::audit::report_sample(&result, c.dedupe.match_threshold));
-            let spilled_ids = match (&spilled, c.output.pairs) {
+            let mut spilled_ids = match (&spilled, c.output.pairs) {
                 (Some((spill, _)), true) => {
                     Some(writer.read_staged(spill.name, Some(&[cim_schema::col::RECORD_ID]))?)
                 }
@@ -290,7 +290,21 @@ pub fn run(
                 )?;
                 Ok::<_, PipelineError>((report_parts, prev, merged, t))
             };
-            let (pairs, merging) = rayon::join(write_pairs, read_back_and_merge);
+            // Held through merging only while the scored pairs are no
+            // larger than the records may be in memory: at 10M records
+            // (half a GiB of pairs) they are written and freed first, as
+            // merging would otherwise set the run's peak (+570 MiB).
+            // (`0`, always spill, is never beside: the least memory.)
+            let beside = spilled.is_none()
+                || result.pairs.memory_bytes() as u64 <= c.run.spill_records_above_mib << 20;
+            let (pairs, merging) = if beside {
+                rayon::join(write_pairs, read_back_and_merge)
+            } else {
+                let pairs = write_pairs();
+                result.pairs = Default::default();
+                drop(spilled_ids.take());
+                (pairs, read_back_and_merge())
+            };
             let pairs = pairs?;
             let (report_parts, prev, merged, t) = merging?;
             drop(spilled_ids);
