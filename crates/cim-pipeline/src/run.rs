@@ -207,10 +207,9 @@ pub fn run(
 
             // pairs.parquet is written beside reading the spill back and
             // merging, which leave a core idle much of the time (golden id
-            // assignment is serial). Its record ids are read first, while
-            // the spill is still on disk. The scored pairs (~60 B each,
-            // half a GiB at 10M records) stay until it is written: merging
-            // stays below ingest's peak (all the normalised records).
+            // assignment is serial), when the scored pairs are small (see
+            // `beside` below). Its record ids are read first, while the
+            // spill is still on disk.
             let report_sample = c
                 .output
                 .report
@@ -297,10 +296,13 @@ pub fn run(
             // (`0`, always spill, is never beside: the least memory.)
             let beside = spilled.is_none()
                 || result.pairs.memory_bytes() as u64 <= c.run.spill_records_above_mib << 20;
+            let mut pairs_took = std::time::Duration::ZERO;
             let (pairs, merging) = if beside {
                 rayon::join(write_pairs, read_back_and_merge)
             } else {
+                let t_pairs = Instant::now();
                 let pairs = write_pairs();
+                pairs_took = t_pairs.elapsed();
                 result.pairs = Default::default();
                 drop(spilled_ids.take());
                 (pairs, read_back_and_merge())
@@ -316,13 +318,16 @@ pub fn run(
                     records_file = Some(Staging::Done(Ok(file)));
                 }
             }
-            // Writing pairs.parquet beside it counts here.
+            // pairs.parquet counts here when written beside merging, in
+            // the write stage otherwise.
             let merge_ms = t.elapsed().as_millis() as u64;
             peaks.end("merge");
             progress.finish("merge");
 
             progress.start("write", None);
-            let t = Instant::now();
+            let t = Instant::now()
+                .checked_sub(pairs_took)
+                .unwrap_or_else(Instant::now);
             let merge_stats = merged.stats.clone();
             let id_changes = &merged.id_changes;
             // The crosswalk and the id history are written beside the
