@@ -448,12 +448,13 @@ pub(crate) fn assign_ids(
             created.into_iter().chain(splits)
         })
         .collect();
-    let splits = unclaimed
+    // Each unclaimed cluster made one `Created` change, or only splits.
+    let made_new = made
         .par_iter()
-        .filter(|&&(_, c)| !from_of_cluster(c).is_empty())
+        .filter(|ch| ch.kind == ChangeKind::Created)
         .count() as u64;
-    split += splits;
-    created += unclaimed.len() as u64 - splits;
+    created += made_new;
+    split += unclaimed.len() as u64 - made_new;
     // On a first run there is nothing before them: no copy.
     if changes.is_empty() {
         changes = made;
