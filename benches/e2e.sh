@@ -8,6 +8,7 @@
 #   N=10000000 benches/e2e.sh         # 10M (opt-in: ~several GiB of input)
 #   ERP=1 N=100000 benches/e2e.sh     # add the fourth source (erp, Parquet)
 #   SPLINK=1 N=100000 benches/e2e.sh  # also run benches/splink_bench.py
+#   SPLINK_ARGS="--em-rules dob,email --threshold 0.99" ...  # its options
 #   THREADS=2 ...                     # rayon threads for cim (default: all)
 #   CIM=path/to/cim ...               # use this binary instead of building
 #   KEEP_OUT=1 ...                    # re-run against the previous outputs
@@ -133,7 +134,7 @@ if [[ "$SPLINK" == 1 ]]; then
     STIME="$DATA/splink.time"
     sstart=$(date +%s.%N)
     /usr/bin/time -v -o "$STIME" "$VENV/bin/python" "$ROOT/benches/splink_bench.py" \
-        --data "$DATA" --out "$DATA/splink-eval.json"
+        --data "$DATA" --out "$DATA/splink-eval.json" ${SPLINK_ARGS:-}
     send=$(date +%s.%N)
     swall=$(echo "$send - $sstart" | bc -l)
     srss_kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$STIME")

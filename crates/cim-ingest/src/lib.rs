@@ -63,5 +63,5 @@ pub use profile::{
     ColumnProfile, DISTINCT_CAP, Profile, SourceProfile, ValueCount, mask, profile_source,
     render_profile, shape,
 };
-pub use reader::{SourceReader, open_source, resolve_files};
+pub use reader::{SourceReader, detect_format, open_source, resolve_files};
 pub use report::{FileReport, SourceReport};

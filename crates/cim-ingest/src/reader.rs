@@ -70,7 +70,7 @@ impl FileReader {
 
 /// The format of one file: the declared one, else by extension, else by
 /// its first bytes.
-pub(crate) fn detect_format(source: &str, path: &Path, declared: Format) -> Result<Format, Error> {
+pub fn detect_format(source: &str, path: &Path, declared: Format) -> Result<Format, Error> {
     if declared != Format::Auto {
         return Ok(declared);
     }

@@ -11,6 +11,14 @@ pub fn run(args: &RunArgs, global: &GlobalArgs) -> anyhow::Result<ExitStatus> {
     if let Some(dir) = &args.output {
         cfg.set_output_dir(dir)?;
     }
+    // Before the progress bar and the run start their threads.
+    let input_bytes = input_bytes(&cfg.config);
+    let threshold = crate::alloc::size_for_input(input_bytes);
+    tracing::debug!(
+        input_mib = input_bytes >> 20,
+        mmap_threshold_kib = threshold.map(|t| t >> 10),
+        "allocator sized for the input"
+    );
     let progress = crate::progress::for_args(global);
     let opts = cim_pipeline::RunOptions {
         model: args.model.clone(),
@@ -25,6 +33,25 @@ pub fn run(args: &RunArgs, global: &GlobalArgs) -> anyhow::Result<ExitStatus> {
         out!("{}", render(&summary, &cfg.config.output.dir))?;
     }
     Ok(ExitStatus::Success)
+}
+
+/// The sources' size in CSV-equivalent bytes (see
+/// [`crate::alloc::input_weight`]). Files that cannot be found or read count
+/// for nothing: the run reports them itself.
+fn input_bytes(cfg: &cim_config::PipelineConfig) -> u64 {
+    let mut total = 0;
+    for source in &cfg.sources {
+        let opts = source.ingest_options();
+        for path in cim_ingest::resolve_files(&opts).unwrap_or_default() {
+            let Ok(meta) = std::fs::metadata(&path) else {
+                continue;
+            };
+            let weight = cim_ingest::detect_format(&opts.name, &path, opts.format)
+                .map_or(1, crate::alloc::input_weight);
+            total += meta.len() * weight;
+        }
+    }
+    total
 }
 
 fn render(s: &cim_pipeline::RunSummary, dir: &std::path::Path) -> String {
