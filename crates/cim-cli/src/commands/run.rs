@@ -100,3 +100,32 @@ fn render(s: &cim_pipeline::RunSummary, dir: &std::path::Path) -> String {
 fn ms(s: &cim_pipeline::RunSummary, stage: &str) -> f64 {
     s.timings_ms.get(stage).copied().unwrap_or(0) as f64
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_bytes_weighs_parquet_expands_globs_and_skips_missing_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().display();
+        std::fs::write(dir.path().join("crm-1.csv"), vec![b'a'; 1000]).unwrap();
+        std::fs::write(dir.path().join("crm-2.csv"), vec![b'a'; 500]).unwrap();
+        std::fs::write(dir.path().join("erp.parquet"), vec![0u8; 100]).unwrap();
+        let text: String = [
+            ("crm", "crm-*.csv"),
+            ("erp", "erp.parquet"),
+            ("gone", "gone.csv"),
+        ]
+        .iter()
+        .map(|(name, file)| {
+            format!(
+                "[[sources]]\nname = \"{name}\"\npath = \"{d}/{file}\"\n\
+                     [sources.columns]\nsource_key = \"id\"\n\n"
+            )
+        })
+        .collect();
+        let cfg = cim_config::parse(&text, std::path::Path::new("pipeline.toml")).unwrap();
+        assert_eq!(input_bytes(&cfg.config), 1000 + 500 + 3 * 100);
+    }
+}
