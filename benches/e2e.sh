@@ -132,9 +132,11 @@ if [[ "$SPLINK" == 1 ]]; then
     fi
     echo "== splink (versions: $("$VENV/bin/python" -c 'import splink, duckdb; print("splink", splink.__version__, "duckdb", duckdb.__version__)'))"
     STIME="$DATA/splink.time"
+    # Split into words like THREADS' arguments, so no unquoted expansion.
+    read -ra splink_args <<<"${SPLINK_ARGS:-}"
     sstart=$(date +%s.%N)
     /usr/bin/time -v -o "$STIME" "$VENV/bin/python" "$ROOT/benches/splink_bench.py" \
-        --data "$DATA" --out "$DATA/splink-eval.json" ${SPLINK_ARGS:-}
+        --data "$DATA" --out "$DATA/splink-eval.json" "${splink_args[@]}"
     send=$(date +%s.%N)
     swall=$(echo "$send - $sstart" | bc -l)
     srss_kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$STIME")
