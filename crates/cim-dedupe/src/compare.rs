@@ -101,8 +101,14 @@ enum Kernel {
     Name {
         disp: usize,
         key: usize,
-        swap: Option<usize>,
+        /// The swap partner's (key, display) columns.
+        swap: Option<(usize, usize)>,
         jw: Vec<f64>,
+        /// Per row: [`RESPELLED_OWN`] / [`RESPELLED_PARTNER`] when that
+        /// field's key is not its display value's spelling (a nickname's
+        /// canonical form); `None` when no row has either (shared by
+        /// clones).
+        respelled: Option<std::sync::Arc<Vec<u8>>>,
     },
     Tokens {
         disp: usize,
@@ -213,7 +219,8 @@ impl Compiled {
                 let k = key(f);
                 push("exact".into(), Some(k));
                 push("canonical".into(), Some(k));
-                let swap = spec.fields.get(1).map(|&g| key(g));
+                let swap = spec.fields.get(1).map(|&g| (key(g), disp(g)));
+                let respelled = respelled_rows(table, (disp(f), k), swap.map(|(k, d)| (d, k)));
                 if swap.is_some() {
                     push("swapped".into(), None);
                 }
@@ -226,6 +233,7 @@ impl Compiled {
                     key: k,
                     swap,
                     jw,
+                    respelled,
                 }
             }
             K::FullName | K::Address | K::Company => {
@@ -414,6 +422,7 @@ impl Compiled {
                 key,
                 swap,
                 jw,
+                respelled,
             } => {
                 let k = t.col(*key);
                 let (ka, kb) = (k.id(a), k.id(b));
@@ -430,24 +439,44 @@ impl Compiled {
                 }
                 let mut lvl = 3u8;
                 let (va, vb) = (k.value(ka), k.value(kb));
+                // Display values are read only for rows whose key is not
+                // their spelling: they are a cache miss each.
+                let flags = respelled.as_deref().map_or(0, |r| r[a] | r[b]);
+                let spelled = |id: u32| (flags != 0 && id != NULL).then(|| d.value(id));
+                let (xa, xb) = (spelled(da), spelled(db));
                 let lowest = jw.iter().copied().fold(1.0, f64::min);
-                let sim = jaro_winkler_min(va, vb, lowest);
-                if let Some(s) = swap {
+                let t0 = jw.first().copied().unwrap_or(1.0);
+                let mut sim = jaro_winkler_min(va, vb, lowest);
+                if sim < t0
+                    && flags & RESPELLED_OWN != 0
+                    && let (Some(xa), Some(xb)) = (xa, xb)
+                {
+                    // A key may be a nickname's canonical form (jack ->
+                    // john): a typo in the name as written must still
+                    // count as one.
+                    sim = sim.max(folded_jaro_winkler(xa, xb, lowest));
+                }
+                if let Some((sk, sd)) = swap {
                     // Crossed parts agree while the direct ones do not:
                     // given/family swapped. Typos are allowed (each cross at
                     // least at the strongest threshold) but not in the
-                    // first letter, which keeps this check cheap.
-                    let s = t.col(*s);
-                    let t0 = jw.first().copied().unwrap_or(1.0);
-                    let cross = |x: &str, y: &str| {
+                    // first letter, which keeps this check cheap. A given
+                    // key may be canonical (jack -> john) where the family
+                    // key is not, so the names as written count too.
+                    let (sk, sd) = (t.col(*sk), t.col(*sd));
+                    let cross = |x: &str, y: &str, x_disp: Option<&str>, y_disp: Option<&str>| {
                         x == y
                             || (x.chars().next() == y.chars().next()
                                 && jaro_winkler_min(x, y, t0) >= t0)
+                            || x_disp
+                                .zip(y_disp)
+                                .is_some_and(|(p, q)| p.eq_ignore_ascii_case(q))
                     };
+                    let partner = |row: usize| if flags == 0 { None } else { sd.get(row) };
                     if sim < t0
-                        && let (Some(sa), Some(sb)) = (s.get(a), s.get(b))
-                        && cross(sa, vb)
-                        && cross(sb, va)
+                        && let (Some(sa), Some(sb)) = (sk.get(a), sk.get(b))
+                        && cross(sa, vb, partner(a), xb)
+                        && cross(sb, va, partner(b), xa)
                     {
                         return lvl;
                     }
@@ -912,6 +941,65 @@ pub fn osa_distance(a: &str, b: &str) -> usize {
         std::mem::swap(&mut r1, &mut r2);
     }
     r1[m]
+}
+
+/// [`Kernel::Name`] row flag: the comparison's own field is respelled.
+const RESPELLED_OWN: u8 = 1;
+/// [`Kernel::Name`] row flag: the swap partner's field is respelled.
+const RESPELLED_PARTNER: u8 = 2;
+
+/// Per row, which of the `(display, key)` columns `own` and `partner` hold
+/// a key that is not the display value's spelling (ASCII case aside), or
+/// `None` when no row has one.
+fn respelled_rows(
+    table: &Table,
+    own: (usize, usize),
+    partner: Option<(usize, usize)>,
+) -> Option<std::sync::Arc<Vec<u8>>> {
+    use rayon::prelude::*;
+    let differs = |(d, k): (usize, usize), row: usize| {
+        matches!((table.col(d).get(row), table.col(k).get(row)),
+            (Some(x), Some(y)) if !x.eq_ignore_ascii_case(y))
+    };
+    let flags: Vec<u8> = (0..table.n_rows)
+        .into_par_iter()
+        .map(|row| {
+            let mut f = 0;
+            if differs(own, row) {
+                f |= RESPELLED_OWN;
+            }
+            if partner.is_some_and(|p| differs(p, row)) {
+                f |= RESPELLED_PARTNER;
+            }
+            f
+        })
+        .collect();
+    flags
+        .iter()
+        .any(|&f| f != 0)
+        .then(|| std::sync::Arc::new(flags))
+}
+
+/// Jaro-Winkler similarity of two names as written, ASCII case folded; 0
+/// when either is not short ASCII.
+fn folded_jaro_winkler(a: &str, b: &str, min: f64) -> f64 {
+    const MAX: usize = 64;
+    if !a.is_ascii() || !b.is_ascii() || a.len() > MAX || b.len() > MAX {
+        return 0.0;
+    }
+    let mut buf_a = [0u8; MAX];
+    let mut buf_b = [0u8; MAX];
+    let (x, y) = (&mut buf_a[..a.len()], &mut buf_b[..b.len()]);
+    x.copy_from_slice(a.as_bytes());
+    y.copy_from_slice(b.as_bytes());
+    x.make_ascii_lowercase();
+    y.make_ascii_lowercase();
+    // ASCII in, ASCII out.
+    let (x, y) = (
+        std::str::from_utf8(x).unwrap_or_default(),
+        std::str::from_utf8(y).unwrap_or_default(),
+    );
+    jaro_winkler_min(x, y, min)
 }
 
 /// `short` is a single character equal to the first character of `long`.

@@ -172,7 +172,9 @@ pub enum ComparisonKind {
     /// nickname, pinyin, case, accents), `swapped` (both parts crossed, each
     /// at least at the first Jaro-Winkler threshold),
     /// `jaro_winkler_<t>` per threshold (default 0.92, 0.80), `initial`
-    /// (one side is the other's initial), `else`.
+    /// (one side is the other's initial), `else`. Where a key is a
+    /// nickname's canonical form (Jack -> john), `swapped` and the
+    /// Jaro-Winkler levels also compare the names as written.
     #[default]
     Name,
     /// A whole name compared as a token set (order free). Levels: `exact`,
