@@ -296,6 +296,11 @@ pub fn run(
             // (`0`, always spill, is never beside: the least memory.)
             let beside = spilled.is_none()
                 || result.pairs.memory_bytes() as u64 <= c.run.spill_records_above_mib << 20;
+            tracing::debug!(
+                pairs_mib = result.pairs.memory_bytes() >> 20,
+                "pairs.parquet written {} merging",
+                if beside { "beside" } else { "before" }
+            );
             let mut pairs_took = std::time::Duration::ZERO;
             let (pairs, merging) = if beside {
                 rayon::join(write_pairs, read_back_and_merge)

@@ -498,18 +498,17 @@ fn limits_fail_clearly_or_quarantine() {
 /// the rest it needs: the outputs must be the
 /// bytes of a run that kept them in memory, whether the spill is
 /// records.parquet itself or a scratch file (`output.records = false`),
-/// and the scratch file must not be published.
+/// and the scratch file must not be published. A limit between the
+/// records' size (10 MiB here) and the scored pairs' (1 MiB) spills the
+/// records but writes pairs.parquet beside merging: the same bytes again.
 #[test]
 fn spilling_the_records_changes_no_output_byte() {
     let cfg = dataset(7);
     let dir = cfg.parent().unwrap();
-    let with = |name: &str, spill: bool, records: bool| {
+    let with = |name: &str, spill_mib: u64, records: bool| {
         let mut text = CONFIG.replacen(
             "[run]\n",
-            &format!(
-                "[run]\nspill_records_above_mib = {}\n",
-                if spill { 0 } else { 1 << 30 }
-            ),
+            &format!("[run]\nspill_records_above_mib = {spill_mib}\n"),
             1,
         );
         if !records {
@@ -521,17 +520,36 @@ fn spilling_the_records_changes_no_output_byte() {
     };
     let tmp = tempfile::tempdir().unwrap();
     let mut runs = Vec::new();
-    for (name, spill, records, threads) in [
-        ("memory", false, true, "2"),
-        ("spill", true, true, "2"),
-        ("spill-t1", true, true, "1"),
-        ("scratch", true, false, "2"),
+    for (name, spill_mib, records, threads, pairs_written) in [
+        ("memory", 1 << 30, true, "2", "beside"),
+        ("spill", 0, true, "2", "before"),
+        ("spill-t1", 0, true, "1", "before"),
+        ("scratch", 0, false, "2", "before"),
+        ("spill-beside", 4, true, "2", "beside"),
     ] {
         let out = tmp.path().join(name);
-        run_ok(&with(name, spill, records), &out, &["--threads", threads]);
+        let o = cim(&[
+            "-v",
+            "run",
+            s(&with(name, spill_mib, records)),
+            "--output",
+            s(&out),
+            "--threads",
+            threads,
+        ]);
+        assert_code(&o, 0);
+        let log = stderr(&o);
+        assert!(
+            log.contains(&format!("pairs.parquet written {pairs_written} merging")),
+            "{name}: pairs.parquet should be written {pairs_written} merging"
+        );
         assert_consistent(&out);
         let spilled = run_json(&out)["records_spilled_mib"].as_u64();
-        assert_eq!(spilled.is_some(), spill, "{name}: records_spilled_mib");
+        assert_eq!(
+            spilled.is_some(),
+            spill_mib < 1 << 30,
+            "{name}: records_spilled_mib"
+        );
         assert_eq!(out.join("records.parquet").exists(), records, "{name}");
         assert!(!out.join("records.spill.parquet").exists(), "{name}");
         runs.push((name, out));
