@@ -527,6 +527,20 @@ pub fn dedupe_interned(
     if !model.training.converged {
         warnings.push("EM hit its iteration cap in at least one session".into());
     }
+    let guard = pipeline::conflict_guard_applies(&model, opts);
+    let mismatch_share = pipeline::given_name_mismatch_share(&model);
+    if opts.person_conflict_guard
+        && !guard
+        && let Some(share) = mismatch_share
+    {
+        warnings.push(format!(
+            "person-conflict guard off: the model estimates that {:.1}% of true duplicates have \
+             clearly different given names, over person_conflict_guard_max_share ({:.1}%); a \
+             given-name disagreement is weighed by the model alone",
+            share * 100.0,
+            opts.person_conflict_guard_max_share * 100.0
+        ));
+    }
     let report = DedupeReport {
         records: prep.table.n_rows as u64,
         link_type: opts.link_type,
@@ -537,6 +551,8 @@ pub fn dedupe_interned(
         pairs_above_threshold,
         pairs_kept: out.len() as u64,
         deterministic_matches,
+        person_conflict_guard: guard,
+        given_name_mismatch_share: mismatch_share,
         match_threshold: opts.match_threshold,
         clusters: clusters.n_clusters as u64,
         multi_record_clusters: sizes.iter().filter(|&&s| s > 1).count() as u64,

@@ -640,6 +640,27 @@ pub(crate) struct Conflict {
 /// Match weight at which the person-conflict guard caps a pair.
 pub(crate) const CONFLICT_CAP: f64 = 0.0;
 
+/// The model's m of the `given_name` comparison's `else` level: the share
+/// of true duplicates whose given names clearly differ. `None` without
+/// such a comparison.
+pub(crate) fn given_name_mismatch_share(model: &Model) -> Option<f64> {
+    let c = model
+        .comparisons
+        .iter()
+        .find(|c| c.spec.name == "given_name")?;
+    c.levels.iter().find(|l| l.name == "else").map(|l| l.m)
+}
+
+/// Whether the person-conflict guard applies under `model`: switched on,
+/// and the model's share of true duplicates with clearly different given
+/// names (what the guard would veto) at most
+/// `person_conflict_guard_max_share`.
+pub(crate) fn conflict_guard_applies(model: &Model, opts: &DedupeOptions) -> bool {
+    opts.person_conflict_guard
+        && given_name_mismatch_share(model)
+            .is_some_and(|m| m <= opts.person_conflict_guard_max_share)
+}
+
 impl<'a> Scorer<'a> {
     pub(crate) fn new(
         table: &'a Table,
@@ -665,7 +686,7 @@ impl<'a> Scorer<'a> {
             prior_weight: model.prior_match_weight,
             tf_max: opts.tf_max_adjustment,
             det,
-            conflict: if opts.person_conflict_guard {
+            conflict: if conflict_guard_applies(model, opts) {
                 let level_of = |name: &str, level: &str| {
                     comps.iter().enumerate().find_map(|(i, c)| {
                         let l = c.level_names.iter().position(|n| n == level)?;

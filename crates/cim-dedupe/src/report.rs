@@ -76,6 +76,12 @@ pub struct DedupeReport {
     pub pairs_kept: u64,
     /// Pairs matched by a deterministic rule.
     pub deterministic_matches: u64,
+    /// Whether the person-conflict guard applied (see
+    /// `DedupeOptions::person_conflict_guard_max_share`).
+    pub person_conflict_guard: bool,
+    /// The model's share of true duplicates whose given names clearly
+    /// differ (m of `given_name`'s `else` level), when it has that level.
+    pub given_name_mismatch_share: Option<f64>,
     /// The match threshold used.
     pub match_threshold: f64,
     /// Clusters (singletons included).

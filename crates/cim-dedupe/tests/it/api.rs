@@ -7,7 +7,8 @@ use arrow::record_batch::RecordBatch;
 use cim_dedupe::testkit::{TestRecord, batch};
 use cim_dedupe::{
     BlockingRule, ClusteringMethod, ComparisonKind, ComparisonSpec, DedupeOptions,
-    DeterministicRule, Error, FixedParam, LinkType, Model, dedupe, explain, pairs_batch, train,
+    DeterministicRule, Error, FixedParam, LinkType, Model, PERSON_CONFLICT_STEP, dedupe, explain,
+    pairs_batch, train,
 };
 use cim_schema::{CanonicalField as F, MatchKey as K};
 
@@ -899,4 +900,58 @@ fn nickname_keys_do_not_hide_swaps_or_typos() {
     assert_eq!(given_level(1, 3), "else");
     // A swap with a typo is still a swap.
     assert_eq!(given_level(1, 2), "swapped");
+}
+
+/// The guard stands down when the model says that more true duplicates
+/// than `person_conflict_guard_max_share` have clearly different given
+/// names: fake_1000's model puts that share near 1.5%, so the guard holds
+/// at the default 5% and stands down, with a warning, at 1%.
+#[test]
+fn the_conflict_guard_stands_down_when_the_model_expects_given_name_changes() {
+    let twin =
+        |id: &str, src: &str, given: &str| person(id, src, given, "okafor", "2001-05-13", "leeds");
+    // Other people around the twins, so that their shared values are rare.
+    let (mut recs, _) = cim_dedupe::testkit::synthetic(400, 0.3, 7);
+    let (a, b) = (recs.len(), recs.len() + 1);
+    recs.push(twin("t1", "crm", "teresa"));
+    recs.push(twin("t2", "shop", "douglas"));
+    let batches = vec![batch(&recs)];
+    let share = |max: f64| DedupeOptions {
+        person_conflict_guard_max_share: max,
+        ..Default::default()
+    };
+    let guarded = |opts: &DedupeOptions| {
+        let e = explain(&batches, a, b, fake_model(), opts).unwrap();
+        e.steps.iter().any(|s| s.comparison == PERSON_CONFLICT_STEP)
+    };
+    let m_else = fake_model().comparisons[0].levels.last().unwrap().m;
+    assert!(
+        m_else > 0.01 && m_else < 0.05,
+        "fake_1000's m(else) {m_else}"
+    );
+
+    let on = share(0.05);
+    assert!(guarded(&on));
+    let res = dedupe(&batches, &on, Some(fake_model())).unwrap();
+    assert!(res.report.person_conflict_guard);
+    assert_eq!(res.report.given_name_mismatch_share, Some(m_else));
+    assert!(!res.report.warnings.iter().any(|w| w.contains("guard off")));
+    assert_ne!(res.cluster_of_row[a], res.cluster_of_row[b]);
+
+    let off = share(0.01);
+    assert!(!guarded(&off));
+    let res = dedupe(&batches, &off, Some(fake_model())).unwrap();
+    assert!(!res.report.person_conflict_guard);
+    assert!(
+        res.report
+            .warnings
+            .iter()
+            .any(|w| w.contains("person-conflict guard off"))
+    );
+
+    let bad = share(1.5);
+    assert!(matches!(
+        dedupe(&batches, &bad, None),
+        Err(Error::Config(_))
+    ));
 }
