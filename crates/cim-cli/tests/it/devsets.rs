@@ -31,9 +31,9 @@ fn f1_of(config: &str, truth: &str) -> (f64, f64, f64) {
 
 #[test]
 fn dev_sets_reach_their_accuracy_floors_with_default_settings() {
-    // Floors sit a little under what we measure, so a real regression fails
-    // while noise from a changed default does not.
-    let cases = [("febrl1", 0.98), ("febrl2", 0.98), ("fake_1000", 0.90)];
+    // Floors sit a little under what we measure (0.998, 0.998, 0.939), so a
+    // real regression fails while noise from a changed default does not.
+    let cases = [("febrl1", 0.99), ("febrl2", 0.99), ("fake_1000", 0.92)];
     let mut failures = Vec::new();
     for (name, floor) in cases {
         let (p, r, f1) = f1_of(
