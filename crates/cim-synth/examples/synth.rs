@@ -1,6 +1,10 @@
 //! Writes a synthetic data set and reports the throughput.
 //!
-//! `cargo run --release -p cim-synth --example synth -- --records 1000000 --out /tmp/synth [--seed 7] [--erp] [--entities N] [--threads N] [--generate-only]`
+//! `cargo run --release -p cim-synth --example synth -- --records 1000000 --out /tmp/synth [--seed 7] [--erp] [--entities N] [--threads N] [--generate-only] [--family SHARE] [--twins SHARE]`
+//!
+//! `--family` and `--twins` set the share of households that are families
+//! sharing an address and phone, and that have twins (defaults 0.08 and
+//! 0.015): the hard cases for precision.
 
 #![allow(clippy::print_stdout)]
 
@@ -15,6 +19,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut out = PathBuf::from("out/synth");
     let mut threads = 0;
     let mut generate_only = false;
+    // Applied after every argument: `--records` starts the options afresh.
+    let (mut family, mut twins) = (None, None);
     while let Some(a) = args.next() {
         let mut val = || args.next().ok_or_else(|| format!("{a} needs a value"));
         match a.as_str() {
@@ -33,8 +39,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--threads" => threads = val()?.parse()?,
             "--erp" => opts = opts.with_erp(),
             "--generate-only" => generate_only = true,
+            "--family" => family = Some(val()?.parse()?),
+            "--twins" => twins = Some(val()?.parse()?),
             other => return Err(format!("unknown argument {other}").into()),
         }
+    }
+    if let Some(f) = family {
+        opts.hard_cases.family = f;
+    }
+    if let Some(t) = twins {
+        opts.hard_cases.twins = t;
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
