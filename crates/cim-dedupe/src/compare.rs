@@ -468,9 +468,12 @@ impl Compiled {
                         x == y
                             || (x.chars().next() == y.chars().next()
                                 && jaro_winkler_min(x, y, t0) >= t0)
-                            || x_disp
-                                .zip(y_disp)
-                                .is_some_and(|(p, q)| p.eq_ignore_ascii_case(q))
+                            || x_disp.zip(y_disp).is_some_and(|(p, q)| {
+                                p.eq_ignore_ascii_case(q)
+                                    || (p.as_bytes().first().map(u8::to_ascii_lowercase)
+                                        == q.as_bytes().first().map(u8::to_ascii_lowercase)
+                                        && folded_jaro_winkler(p, q, t0) >= t0)
+                            })
                     };
                     let partner = |row: usize| if flags == 0 { None } else { sd.get(row) };
                     if sim < t0

@@ -882,6 +882,7 @@ fn nickname_keys_do_not_hide_swaps_or_typos() {
         rec("swapped", "Steinert", "Jack"),
         rec("typo", "Jakc", "Steinert"),
         rec("other", "Jill", "Steinert"),
+        rec("swapped_typo", "Steinert", "Jakc"),
     ])];
     let opts = DedupeOptions::default();
     let given_level = |a: usize, b: usize| {
@@ -898,8 +899,10 @@ fn nickname_keys_do_not_hide_swaps_or_typos() {
     // Folding the spelling is no licence: a different name stays apart.
     assert_eq!(given_level(0, 3), "else");
     assert_eq!(given_level(1, 3), "else");
-    // A swap with a typo is still a swap.
+    // A swap with a typo is still a swap, in the family name's key or in
+    // the nickname as written.
     assert_eq!(given_level(1, 2), "swapped");
+    assert_eq!(given_level(0, 4), "swapped");
 }
 
 /// The guard stands down when the model says that more true duplicates
