@@ -17,6 +17,7 @@
 //! [`ParquetEncryption`] (in [`ParquetOptions::encryption`]) encrypts chosen
 //! columns with Parquet modular encryption; see [`encryption`].
 
+mod dictionary;
 pub mod encryption;
 mod error;
 mod writer;

@@ -13,6 +13,7 @@ use parquet::file::properties::WriterProperties;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::dictionary;
 use crate::encryption::ParquetEncryption;
 use crate::error::{Error, Result, io};
 
@@ -203,9 +204,13 @@ impl OutputWriter {
             path: path.clone(),
             source,
         };
+        let mut batches = batches.into_iter().peekable();
         let mut props = WriterProperties::builder()
             .set_compression(opts.compression)
             .set_max_row_group_row_count(Some(opts.max_row_group_rows));
+        if let Some(Ok(first)) = batches.peek() {
+            props = dictionary::plain_for_unique_columns(props, &schema, first);
+        }
         if let Some(enc) = &opts.encryption
             && let Some((fep, kv)) = enc.properties(&schema).map_err(perr)?
         {
@@ -215,9 +220,8 @@ impl OutputWriter {
         }
         let writer =
             ArrowWriter::try_new(file, Arc::clone(&schema), Some(props.build())).map_err(perr)?;
-        let batches = batches
-            .into_iter()
-            .map(|b| b.map_err(|e| parquet::errors::ParquetError::External(e.into())));
+        let batches =
+            batches.map(|b| b.map_err(|e| parquet::errors::ParquetError::External(e.into())));
         let (file, rows) =
             encode(writer, &schema, batches, opts.max_row_group_rows.max(1)).map_err(perr)?;
         file.sync_all().map_err(io(&path))?;

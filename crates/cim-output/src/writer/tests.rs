@@ -185,10 +185,11 @@ fn staged_parquet_is_the_bytes_arrow_writer_makes_on_any_pool() {
         max_row_group_rows: 2500,
         ..ParquetOptions::default()
     };
-    let props = WriterProperties::builder()
+    let builder = WriterProperties::builder()
         .set_compression(opts.compression)
-        .set_max_row_group_row_count(Some(opts.max_row_group_rows))
-        .build();
+        .set_max_row_group_row_count(Some(opts.max_row_group_rows));
+    // The same per-column dictionary choice, made from the first batch.
+    let props = crate::dictionary::plain_for_unique_columns(builder, &schema, &batches[0]).build();
     let mut expected = Vec::new();
     let mut w = ArrowWriter::try_new(&mut expected, schema.clone(), Some(props)).unwrap();
     for b in &batches {
