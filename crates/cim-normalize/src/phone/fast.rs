@@ -71,7 +71,7 @@ fn national_number<'a>(r: &Region, national: &'a str) -> Option<Cow<'a, str>> {
         }
         return Some(Cow::Borrowed(national));
     };
-    let parsing = parsing.get();
+    let parsing = parsing.local();
     let Some(m) = parsing.find(national) else {
         return Some(Cow::Borrowed(national));
     };
@@ -103,7 +103,7 @@ fn national_number<'a>(r: &Region, national: &'a str) -> Option<Cow<'a, str>> {
 
 /// Where the region's IDD pattern matches at the start of `s`, its end.
 fn idd_end(r: Option<&Region>, s: &str) -> Option<usize> {
-    let m = r?.idd?.get().find(s)?;
+    let m = r?.idd?.local().find(s)?;
     (m.start() == 0).then_some(m.end())
 }
 

@@ -9,6 +9,8 @@
 //! path leaves to the crate, still loads it. A test compares the tables
 //! with `DATABASE`.
 
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::OnceLock;
 
 use phonenumber::country;
@@ -68,6 +70,26 @@ impl Pat {
         COMPILED[i].get_or_init(|| match PATTERNS[i] {
             (source, true) => anchored(source),
             (source, false) => compiled(source),
+        })
+    }
+
+    /// This thread's own clone of the compiled pattern. A `Regex` keeps its
+    /// match caches in a pool that only the thread which first used it
+    /// reaches without a lock; every other thread takes the pool's slow
+    /// path (a mutex per match), and a number's validation runs up to a
+    /// dozen matches. A clone has a pool of its own, so each worker gets
+    /// the fast path (the pool's get and put were 1.2% of a 1M run's CPU).
+    pub(super) fn local(self) -> Rc<Regex> {
+        thread_local! {
+            static LOCAL: RefCell<Vec<Option<Rc<Regex>>>> = const { RefCell::new(Vec::new()) };
+        }
+        let i = usize::from(self.0);
+        LOCAL.with(|local| {
+            let mut local = local.borrow_mut();
+            if local.is_empty() {
+                local.resize(PATTERN_COUNT, None);
+            }
+            Rc::clone(local[i].get_or_insert_with(|| Rc::new(self.get().clone())))
         })
     }
 

@@ -29,7 +29,7 @@ impl Desc {
         {
             return false;
         }
-        self.pattern.get().is_match(value)
+        self.pattern.local().is_match(value)
     }
 }
 
@@ -53,7 +53,7 @@ pub(super) fn source_for(code: u16, national: &str) -> Option<&'static Region> {
     // (build.rs checks that ids are unique), and parses the id into a
     // `country::Id`, panicking if that fails: ids all parse.
     regions.find(|r| match r.leading_digits {
-        Some(re) => re.get().is_match(national),
+        Some(re) => re.local().is_match(national),
         None => r.has_type(national),
     })
 }
