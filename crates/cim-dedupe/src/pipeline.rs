@@ -167,8 +167,10 @@ pub(crate) fn compile(
     table: &Table,
     opts: &DedupeOptions,
 ) -> Result<Vec<Compiled>, Error> {
+    // In parallel: each builds its own tables (address tokens, respelled
+    // name flags) in one serial pass over its column.
     plan.specs
-        .iter()
+        .par_iter()
         .map(|s| Compiled::new(s, table, s.term_frequency.unwrap_or(opts.term_frequency)))
         .collect()
 }
@@ -192,9 +194,15 @@ pub(crate) fn prepare_interned(
     opts: &DedupeOptions,
     t0: Instant,
 ) -> Result<Prepared, Error> {
-    let comps = compile(&plan, &table, opts)?;
     let droppable: Vec<bool> = (0..plan.rules.len()).map(|i| plan.droppable(i)).collect();
-    let (maybe_blocks, warnings) = blocking::block_all(&table, &plan.rules, &droppable, opts)?;
+    // Compiling the comparisons is partly serial (1M records: 0.15 s of
+    // address tokens on one thread); blocking fills the other thread.
+    let (comps, blocked) = rayon::join(
+        || compile(&plan, &table, opts),
+        || blocking::block_all(&table, &plan.rules, &droppable, opts),
+    );
+    let comps = comps?;
+    let (maybe_blocks, warnings) = blocked?;
     let mut rules = Vec::new();
     let mut origins = Vec::new();
     let mut blocks = Vec::new();
