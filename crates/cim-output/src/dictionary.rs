@@ -13,7 +13,7 @@
 
 use std::collections::HashSet;
 
-use arrow::array::{Array, ArrayRef, AsArray};
+use arrow::array::{Array, ArrayRef, AsArray, GenericListArray, OffsetSizeTrait};
 use arrow::datatypes::{DataType, Schema};
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowSchemaConverter;
@@ -70,22 +70,8 @@ fn leaf_arrays(array: &ArrayRef, out: &mut Vec<Option<ArrayRef>>) -> bool {
             .columns()
             .iter()
             .all(|c| leaf_arrays(c, out)),
-        DataType::List(_) => {
-            let list = array.as_list::<i32>();
-            let (start, end) = (list.value_offsets()[0], list.value_offsets()[list.len()]);
-            leaf_arrays(
-                &list.values().slice(start as usize, (end - start) as usize),
-                out,
-            )
-        }
-        DataType::LargeList(_) => {
-            let list = array.as_list::<i64>();
-            let (start, end) = (list.value_offsets()[0], list.value_offsets()[list.len()]);
-            leaf_arrays(
-                &list.values().slice(start as usize, (end - start) as usize),
-                out,
-            )
-        }
+        DataType::List(_) => list_leaves(array.as_list::<i32>(), out),
+        DataType::LargeList(_) => list_leaves(array.as_list::<i64>(), out),
         DataType::Map(..)
         | DataType::FixedSizeList(..)
         | DataType::ListView(_)
@@ -97,6 +83,16 @@ fn leaf_arrays(array: &ArrayRef, out: &mut Vec<Option<ArrayRef>>) -> bool {
             true
         }
     }
+}
+
+/// The leaves of a list's values, as far as the (maybe sliced) list reaches.
+fn list_leaves<O: OffsetSizeTrait>(
+    list: &GenericListArray<O>,
+    out: &mut Vec<Option<ArrayRef>>,
+) -> bool {
+    let offsets = list.value_offsets();
+    let (start, end) = (offsets[0].as_usize(), offsets[list.len()].as_usize());
+    leaf_arrays(&list.values().slice(start, end - start), out)
 }
 
 /// Whether the first [`SAMPLE`] values of `array` are nearly all distinct.
