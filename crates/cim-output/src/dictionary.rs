@@ -26,7 +26,7 @@ const SAMPLE: usize = 4096;
 /// dictionary (the default).
 const MIN_SAMPLE: usize = 64;
 /// Distinct share of the sample from which a column counts as near-unique.
-/// For a 16-byte string with an 17-bit index the dictionary stops saving
+/// For a 16-byte string with a 17-bit index the dictionary stops saving
 /// bytes at about 0.9 distinct; a small sample also overstates the share of
 /// long-tailed columns (family names), so this errs towards dictionaries.
 const NEAR_UNIQUE: f64 = 0.9;
