@@ -97,59 +97,49 @@ fn list_leaves<O: OffsetSizeTrait>(
 
 /// Whether the first [`SAMPLE`] values of `array` are nearly all distinct.
 fn near_unique(array: &dyn Array) -> bool {
-    let n = array.len().min(SAMPLE);
-    // Declared before `seen`, which borrows from its buffers.
-    let data = array.to_data();
-    let present = (0..n).filter(|&i| array.is_valid(i));
-    let mut seen: HashSet<&[u8]> = HashSet::with_capacity(n);
-    let mut count = 0usize;
     match array.data_type() {
         DataType::Utf8 => {
             let a = array.as_string::<i32>();
-            for i in present {
-                seen.insert(a.value(i).as_bytes());
-                count += 1;
-            }
+            mostly_distinct(array, |i| Some(a.value(i).as_bytes()))
         }
         DataType::LargeUtf8 => {
             let a = array.as_string::<i64>();
-            for i in present {
-                seen.insert(a.value(i).as_bytes());
-                count += 1;
-            }
+            mostly_distinct(array, |i| Some(a.value(i).as_bytes()))
         }
         DataType::Binary => {
             let a = array.as_binary::<i32>();
-            for i in present {
-                seen.insert(a.value(i));
-                count += 1;
-            }
+            mostly_distinct(array, |i| Some(a.value(i)))
         }
         DataType::LargeBinary => {
             let a = array.as_binary::<i64>();
-            for i in present {
-                seen.insert(a.value(i));
-                count += 1;
-            }
+            mostly_distinct(array, |i| Some(a.value(i)))
         }
         dt if dt.is_primitive() => {
-            let Some(width) = dt.primitive_width() else {
+            let data = array.to_data();
+            let (Some(width), Some(buffer)) = (dt.primitive_width(), data.buffers().first()) else {
                 return false;
             };
-            let Some(buffer) = data.buffers().first() else {
-                return false;
-            };
-            let bytes = buffer.as_slice();
-            for i in present {
-                let at = (data.offset() + i) * width;
-                let Some(value) = bytes.get(at..at + width) else {
-                    return false;
-                };
-                seen.insert(value);
-                count += 1;
-            }
+            let (bytes, offset) = (buffer.as_slice(), data.offset());
+            mostly_distinct(array, |i| {
+                bytes.get((offset + i) * width..(offset + i + 1) * width)
+            })
         }
-        _ => return false,
+        _ => false,
+    }
+}
+
+/// [`near_unique`] over the bytes `value` gives for each present row
+/// (`None`: past the buffer, not sampled at all).
+fn mostly_distinct<'a>(array: &dyn Array, value: impl Fn(usize) -> Option<&'a [u8]>) -> bool {
+    let n = array.len().min(SAMPLE);
+    let mut seen: HashSet<&[u8]> = HashSet::with_capacity(n);
+    let mut count = 0usize;
+    for i in (0..n).filter(|&i| array.is_valid(i)) {
+        let Some(v) = value(i) else {
+            return false;
+        };
+        seen.insert(v);
+        count += 1;
     }
     count >= MIN_SAMPLE && seen.len() as f64 >= NEAR_UNIQUE * count as f64
 }
