@@ -60,10 +60,6 @@ impl SplitMix64 {
     }
 }
 
-/// How many pairs ahead of the one being compared the rows of the next are
-/// prefetched ([`Table::prefetch_row`]).
-pub(crate) const PREFETCH_AHEAD: usize = 8;
-
 /// Levels of every comparison for the pair `(a, b)` into `out`.
 #[inline]
 pub(crate) fn levels_into(table: &Table, comps: &[Compiled], a: usize, b: usize, out: &mut [u8]) {
@@ -159,9 +155,7 @@ pub(crate) fn sample_u_counts(
             let mut lv = vec![0u8; comps.len()];
             for (j, &(a, b)) in pairs.iter().enumerate() {
                 // `a` ascends; `b` is random.
-                if let Some(&(_, next)) = pairs.get(j + PREFETCH_AHEAD) {
-                    table.prefetch_row(next as usize);
-                }
+                table.prefetch_ahead(|k| pairs.get(j + k).map(|p| p.1 as usize));
                 levels_into(table, comps, a as usize, b as usize, &mut lv);
                 for (c, &l) in acc.iter_mut().zip(&lv) {
                     c[l as usize] += 1;

@@ -6,7 +6,7 @@ use cim_schema::CanonicalField;
 use serde::Serialize;
 
 use crate::Error;
-use crate::blocking::eligible;
+use crate::blocking::{build_blocks, default_rule_budget, eligible};
 use crate::model::{Model, probability};
 use crate::options::{BlockingRule, DedupeOptions};
 use crate::output::record_ids;
@@ -72,7 +72,8 @@ pub struct Explanation {
     /// Blocking rules (index and text) that produce the pair; empty when no
     /// rule does (the pair is never compared in a run).
     pub blocking_rules: Vec<(usize, String)>,
-    /// Rules whose keys agree but whose block is over `max_block_size`.
+    /// Rules whose keys agree but whose block is over `max_block_size` (or
+    /// the rule's smaller cap, see `RuleReport::block_size_cap`).
     pub oversized_blocking_rules: Vec<(usize, String)>,
 }
 
@@ -177,7 +178,22 @@ pub fn explain(
                 let size = (0..rows)
                     .filter(|&r| keys_agree(&table, rule, a, r))
                     .count();
-                if size > opts.max_block_size {
+                // A default rule may compare only smaller blocks (its pair
+                // budget), which takes grouping all its rows to know.
+                let cap = if plan.droppable(i) {
+                    let budget = default_rule_budget(rows);
+                    build_blocks(
+                        &table,
+                        rule,
+                        opts.link_type,
+                        opts.max_block_size,
+                        Some(budget),
+                    )
+                    .size_cap
+                } else {
+                    opts.max_block_size
+                };
+                if size > cap {
                     oversized.push((i, rule.to_string()));
                 } else {
                     blocking_rules.push((i, rule.to_string()));

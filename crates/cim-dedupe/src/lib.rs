@@ -378,7 +378,7 @@ pub fn dedupe_interned(
                 || vec![0f32; nc],
                 |w, (i, &(a, b))| {
                     // Term frequencies read both rows again: hint them ahead.
-                    if let Some(&(x, y)) = pairs.get(i + em::PREFETCH_AHEAD) {
+                    if let Some(&(x, y)) = pairs.get(i + table::PREFETCH_AHEAD) {
                         prep.table.prefetch_row(x as usize);
                         prep.table.prefetch_row(y as usize);
                     }
@@ -501,9 +501,19 @@ pub fn dedupe_interned(
         .map(|(i, r)| {
             let b = &prep.blocks[i];
             if !b.skipped.is_empty() {
+                let why = if b.size_cap < opts.max_block_size {
+                    format!(
+                        "over {} records (this default rule's cap to stay within {} pairs per \
+                         record)",
+                        b.size_cap,
+                        blocking::DEFAULT_RULE_PAIRS_PER_RECORD
+                    )
+                } else {
+                    "over max_block_size".to_string()
+                };
                 warnings.push(format!(
-                    "blocking rule {i} ({r}): {} block(s) over max_block_size skipped, the largest \
-                     with {} records",
+                    "blocking rule {i} ({r}): {} block(s) {why} skipped, the largest with {} \
+                     records",
                     b.skipped.len(),
                     b.skipped[0].size
                 ));
@@ -516,6 +526,7 @@ pub fn dedupe_interned(
                 new_pairs: prep.cands.per_rule[i],
                 largest_blocks: b.largest.clone(),
                 skipped_blocks: b.skipped.clone(),
+                block_size_cap: b.size_cap as u64,
             }
         })
         .collect();

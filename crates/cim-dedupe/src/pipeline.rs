@@ -235,7 +235,7 @@ pub(crate) fn prepare_interned(
             .zip(cands.pairs.par_chunks(CHUNK))
             .for_each(|(out, pairs)| {
                 for (j, (o, &(a, b))) in out.chunks_mut(nc).zip(pairs).enumerate() {
-                    if let Some(&(x, y)) = pairs.get(j + em::PREFETCH_AHEAD) {
+                    if let Some(&(x, y)) = pairs.get(j + table::PREFETCH_AHEAD) {
                         table.prefetch_row(x as usize);
                         table.prefetch_row(y as usize);
                     }

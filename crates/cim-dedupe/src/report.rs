@@ -33,8 +33,12 @@ pub struct RuleReport {
     pub new_pairs: u64,
     /// The largest blocks (skipped ones included), key values masked.
     pub largest_blocks: Vec<BlockInfo>,
-    /// Blocks over `max_block_size`, not compared.
+    /// Blocks over `block_size_cap`, not compared.
     pub skipped_blocks: Vec<BlockInfo>,
+    /// Largest block compared: `max_block_size`, or less for a default
+    /// rule kept within its pair budget (3 pairs per record).
+    #[serde(default)]
+    pub block_size_cap: u64,
 }
 
 /// Wall time of each step in milliseconds.

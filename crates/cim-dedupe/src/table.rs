@@ -19,6 +19,10 @@ use cim_schema::{CanonicalField, MatchKey, col};
 
 use crate::Error;
 
+/// How many pairs ahead of the one being compared the rows of the next are
+/// prefetched ([`Table::prefetch_row`], [`Table::prefetch_ahead`]).
+pub(crate) const PREFETCH_AHEAD: usize = 8;
+
 /// Id of a null or empty value in every [`StrCol`].
 pub(crate) const NULL: u32 = 0;
 
@@ -321,6 +325,62 @@ impl Table {
         // A row of more than 16 ids spans two cache lines.
         if let Some(last) = self.ids.get(start + self.width.saturating_sub(1)) {
             mem_prefetch::prefetch_read_data::<_, 3>(last);
+        }
+    }
+
+    /// Asks the CPU to start loading where row `r`'s values are: each
+    /// column's end offset for the row's id. Call it a few pairs after
+    /// [`Self::prefetch_row`] for the same row, so the ids it reads are
+    /// already in cache; the offsets are the next miss of a random row.
+    #[inline]
+    pub(crate) fn prefetch_values(&self, r: usize) {
+        let start = r * self.width;
+        let Some(row) = self.ids.get(start..start + self.width) else {
+            return;
+        };
+        for (col, &id) in self.cols.iter().zip(row) {
+            if let Some(end) = col.ends.get(id as usize) {
+                mem_prefetch::prefetch_read_data::<_, 3>(end);
+            }
+        }
+    }
+
+    /// Asks the CPU to start loading row `r`'s value bytes, the last miss
+    /// of a random row. Call it after [`Self::prefetch_values`] for the row.
+    #[inline]
+    pub(crate) fn prefetch_bytes(&self, r: usize) {
+        let start = r * self.width;
+        let Some(row) = self.ids.get(start..start + self.width) else {
+            return;
+        };
+        for (col, &id) in self.cols.iter().zip(row) {
+            if id == NULL {
+                continue;
+            }
+            if let Some(b) = col
+                .ends
+                .get(id as usize - 1)
+                .and_then(|&at| col.bytes.as_bytes().get(at))
+            {
+                mem_prefetch::prefetch_read_data::<_, 3>(b);
+            }
+        }
+    }
+
+    /// Hints every load of the row `upcoming(k)` will compare `k` pairs
+    /// from now, in three stages that each read what the stage before
+    /// loaded: ids [`PREFETCH_AHEAD`] x 3 pairs ahead, value offsets x 2,
+    /// value bytes x 1.
+    #[inline]
+    pub(crate) fn prefetch_ahead(&self, upcoming: impl Fn(usize) -> Option<usize>) {
+        if let Some(r) = upcoming(3 * PREFETCH_AHEAD) {
+            self.prefetch_row(r);
+        }
+        if let Some(r) = upcoming(2 * PREFETCH_AHEAD) {
+            self.prefetch_values(r);
+        }
+        if let Some(r) = upcoming(PREFETCH_AHEAD) {
+            self.prefetch_bytes(r);
         }
     }
 
