@@ -355,89 +355,87 @@ pub(crate) fn build_blocks(
             start = end;
         }
     };
-    let size_cap = match pair_budget {
-        None => max_block_size,
-        Some(budget) => {
-            let mut pairs_by_size: HashMap<usize, u64> = HashMap::new();
-            for_each_block(&mut |start, end, pairs| {
-                if end - start <= max_block_size {
-                    *pairs_by_size.entry(end - start).or_default() += pairs;
-                }
-            });
-            cap_for_budget(pairs_by_size, max_block_size, budget)
-        }
-    };
-
-    let mut block_of_row = vec![NONE; table.n_rows];
-    let mut order = Vec::with_capacity(rows.len());
-    let mut offsets = vec![0u32];
-    let mut candidate_pairs = 0u64;
-    let mut infos: Vec<BlockInfo> = Vec::new();
-    let mut skipped = Vec::new();
-    for_each_block(&mut |start, end, pairs| {
-        let block = &rows[start..end];
-        let n = block.len() as u64;
-        if n >= 2 {
-            let info = || {
-                let mut buf = Vec::new();
-                for p in &parts {
-                    buf.extend_from_slice(p.get(block[0] as usize).as_bytes());
-                    buf.push(0x1f);
-                }
-                BlockInfo {
-                    size: n,
-                    pairs,
-                    key_hash: format!("{:08x}", xxh3_64(&buf) >> 32),
-                }
-            };
-            if block.len() > size_cap {
-                skipped.push(info());
-                infos.push(info());
-            } else {
-                if pairs > 0 {
-                    let id = (offsets.len() - 1) as u32;
-                    for &r in block {
-                        block_of_row[r as usize] = id;
+    // One grouping pass at a size cap; also the kept pairs per block size.
+    let group = |size_cap: usize| -> (RuleBlocks, Vec<u64>) {
+        let mut pairs_by_size = vec![0u64; size_cap + 1];
+        let mut block_of_row = vec![NONE; table.n_rows];
+        let mut order = Vec::with_capacity(rows.len());
+        let mut offsets = vec![0u32];
+        let mut candidate_pairs = 0u64;
+        let mut infos: Vec<BlockInfo> = Vec::new();
+        let mut skipped = Vec::new();
+        for_each_block(&mut |start, end, pairs| {
+            let block = &rows[start..end];
+            let n = block.len() as u64;
+            if n >= 2 {
+                let info = || {
+                    let mut buf = Vec::new();
+                    for p in &parts {
+                        buf.extend_from_slice(p.get(block[0] as usize).as_bytes());
+                        buf.push(0x1f);
                     }
-                    order.extend_from_slice(block);
-                    offsets.push(order.len() as u32);
-                    candidate_pairs += pairs;
-                }
-                if infos.len() < LARGEST_REPORTED || n > infos.last().map_or(0, |i| i.size) {
+                    BlockInfo {
+                        size: n,
+                        pairs,
+                        key_hash: format!("{:08x}", xxh3_64(&buf) >> 32),
+                    }
+                };
+                if block.len() > size_cap {
+                    skipped.push(info());
                     infos.push(info());
+                } else {
+                    if pairs > 0 {
+                        let id = (offsets.len() - 1) as u32;
+                        for &r in block {
+                            block_of_row[r as usize] = id;
+                        }
+                        order.extend_from_slice(block);
+                        offsets.push(order.len() as u32);
+                        candidate_pairs += pairs;
+                        pairs_by_size[block.len()] += pairs;
+                    }
+                    if infos.len() < LARGEST_REPORTED || n > infos.last().map_or(0, |i| i.size) {
+                        infos.push(info());
+                    }
                 }
+                infos.sort_by(|a, b| b.size.cmp(&a.size).then(a.key_hash.cmp(&b.key_hash)));
+                infos.truncate(LARGEST_REPORTED);
             }
-            infos.sort_by(|a, b| b.size.cmp(&a.size).then(a.key_hash.cmp(&b.key_hash)));
-            infos.truncate(LARGEST_REPORTED);
+        });
+        skipped.sort_by(|a, b| b.size.cmp(&a.size).then(a.key_hash.cmp(&b.key_hash)));
+        let blocks = RuleBlocks {
+            block_of_row,
+            order,
+            offsets,
+            candidate_pairs,
+            largest: infos,
+            skipped,
+            size_cap,
+        };
+        (blocks, pairs_by_size)
+    };
+    let (blocks, pairs_by_size) = group(max_block_size);
+    match pair_budget {
+        // Over budget: group again with the cap that fits (only such rules
+        // pay for a second pass).
+        Some(budget) if blocks.candidate_pairs > budget => {
+            drop(blocks);
+            group(cap_for_budget(&pairs_by_size, budget)).0
         }
-    });
-    skipped.sort_by(|a, b| b.size.cmp(&a.size).then(a.key_hash.cmp(&b.key_hash)));
-    RuleBlocks {
-        block_of_row,
-        order,
-        offsets,
-        candidate_pairs,
-        largest: infos,
-        skipped,
-        size_cap,
+        _ => blocks,
     }
 }
 
-/// The largest block size at or below `max_block_size` whose blocks (all
-/// of that size and smaller) produce at most `budget` pairs, from the pairs
-/// per block size. Whole sizes are kept or skipped, so the cap does not
-/// depend on the order of the blocks.
-fn cap_for_budget(pairs_by_size: HashMap<usize, u64>, max_block_size: usize, budget: u64) -> usize {
-    let mut sizes: Vec<(usize, u64)> = pairs_by_size.into_iter().collect();
-    sizes.sort_unstable();
-    let mut total: u64 = sizes.iter().map(|&(_, p)| p).sum();
-    let mut cap = max_block_size;
-    while total > budget {
-        let Some((size, pairs)) = sizes.pop() else {
-            break;
-        };
-        total -= pairs;
-        cap = size - 1;
+/// The largest block size whose blocks (all of that size and smaller)
+/// produce at most `budget` pairs, from the pairs per block size (index =
+/// size, the last index the current cap). Whole sizes are kept or skipped,
+/// so the cap does not depend on the order of the blocks.
+fn cap_for_budget(pairs_by_size: &[u64], budget: u64) -> usize {
+    let mut total: u64 = pairs_by_size.iter().sum();
+    let mut cap = pairs_by_size.len().saturating_sub(1);
+    while total > budget && cap > 1 {
+        total -= pairs_by_size[cap];
+        cap -= 1;
     }
     cap
 }
@@ -924,14 +922,18 @@ mod tests {
     /// Whole block sizes are dropped, largest first, until the rest fit.
     #[test]
     fn budget_cap_drops_the_largest_sizes_until_the_rest_fit() {
-        // Two blocks of 20 (190 pairs each), one of 5 (10), four of 2 (1).
-        let by_size = || HashMap::from([(20, 380), (5, 10), (2, 4)]);
-        assert_eq!(cap_for_budget(by_size(), 50, 394), 50);
-        assert_eq!(cap_for_budget(by_size(), 50, 393), 19);
-        assert_eq!(cap_for_budget(by_size(), 50, 14), 19);
-        assert_eq!(cap_for_budget(by_size(), 50, 13), 4);
-        assert_eq!(cap_for_budget(by_size(), 50, 0), 1);
-        assert_eq!(cap_for_budget(HashMap::new(), 50, 0), 50);
+        // Two blocks of 20 (190 pairs each), one of 5 (10), four of 2 (1),
+        // under a cap of 50.
+        let mut by_size = vec![0u64; 51];
+        by_size[20] = 380;
+        by_size[5] = 10;
+        by_size[2] = 4;
+        assert_eq!(cap_for_budget(&by_size, 394), 50);
+        assert_eq!(cap_for_budget(&by_size, 393), 19);
+        assert_eq!(cap_for_budget(&by_size, 14), 19);
+        assert_eq!(cap_for_budget(&by_size, 13), 4);
+        assert_eq!(cap_for_budget(&by_size, 0), 1);
+        assert_eq!(cap_for_budget(&[0; 51], 0), 50);
     }
 
     /// With a pair budget, a rule skips its largest blocks (and reports
