@@ -500,25 +500,7 @@ pub fn dedupe_interned(
         .enumerate()
         .map(|(i, r)| {
             let b = &prep.blocks[i];
-            if !b.skipped.is_empty() {
-                let why = if b.size_cap < opts.max_block_size {
-                    format!(
-                        "over {} records (this default rule's cap to stay within {} pairs per \
-                         record)",
-                        b.size_cap,
-                        blocking::DEFAULT_RULE_PAIRS_PER_RECORD
-                    )
-                } else {
-                    "over max_block_size".to_string()
-                };
-                warnings.push(format!(
-                    "blocking rule {i} ({r}): {} block(s) {why} skipped, the largest with {} \
-                     records",
-                    b.skipped.len(),
-                    b.skipped[0].size
-                ));
-            }
-            RuleReport {
+            let report = RuleReport {
                 index: i,
                 rule: r.to_string(),
                 origin: prep.origins[i],
@@ -527,7 +509,16 @@ pub fn dedupe_interned(
                 largest_blocks: b.largest.clone(),
                 skipped_blocks: b.skipped.clone(),
                 block_size_cap: b.size_cap as u64,
+            };
+            if let Some(largest) = b.skipped.first() {
+                warnings.push(format!(
+                    "blocking rule {i} ({r}): {} block(s) {} skipped, the largest with {} records",
+                    b.skipped.len(),
+                    report.skip_reason(opts.max_block_size),
+                    largest.size
+                ));
             }
+            report
         })
         .collect();
     if prep.rules.is_empty() {

@@ -41,6 +41,24 @@ pub struct RuleReport {
     pub block_size_cap: u64,
 }
 
+impl RuleReport {
+    /// Why the rule's skipped blocks were skipped, for warnings: over
+    /// `max_block_size`, or over the smaller cap of a default rule kept
+    /// within its pair budget.
+    pub fn skip_reason(&self, max_block_size: usize) -> String {
+        // 0: a report from before the cap was recorded.
+        if (1..max_block_size as u64).contains(&self.block_size_cap) {
+            format!(
+                "over {} records (this default rule's cap to stay within {} pairs per record)",
+                self.block_size_cap,
+                crate::blocking::DEFAULT_RULE_PAIRS_PER_RECORD
+            )
+        } else {
+            format!("over max_block_size {max_block_size}")
+        }
+    }
+}
+
 /// Wall time of each step in milliseconds.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Timings {

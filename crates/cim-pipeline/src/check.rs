@@ -189,11 +189,11 @@ pub fn check(
             }
             if !r.skipped_blocks.is_empty() {
                 warnings.push(format!(
-                    "blocking rule {} ({}): {} blocks over max_block_size {} would be skipped (largest: {} records)",
+                    "blocking rule {} ({}): {} blocks {} would be skipped (largest: {} records)",
                     r.index,
                     r.rule,
                     r.skipped_blocks.len(),
-                    c.dedupe.max_block_size,
+                    r.skip_reason(c.dedupe.max_block_size),
                     r.skipped_blocks.iter().map(|b| b.size).max().unwrap_or(0)
                 ));
             }

@@ -109,7 +109,7 @@ fn epilogue(e: &Explanation, show_pii: bool) -> String {
     if !e.oversized_blocking_rules.is_empty() {
         let _ = writeln!(
             out,
-            "                      keys agree but the block is over max_block_size (skipped): {}",
+            "                      keys agree but the block is over the rule's size cap (skipped): {}",
             list(&e.oversized_blocking_rules)
         );
     }
