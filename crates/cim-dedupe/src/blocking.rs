@@ -42,6 +42,10 @@ pub(crate) const NONE: u32 = u32::MAX;
 /// How many of the largest blocks are reported per rule.
 const LARGEST_REPORTED: usize = 5;
 
+/// How many of the largest skipped blocks are listed per rule (all are
+/// counted): a key that grows with the data can skip tens of thousands.
+pub(crate) const SKIPPED_REPORTED: usize = 20;
+
 /// A block described without its key value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct BlockInfo {
@@ -69,8 +73,11 @@ pub(crate) struct RuleBlocks {
     pub candidate_pairs: u64,
     /// The largest blocks, skipped ones included.
     pub largest: Vec<BlockInfo>,
-    /// Blocks over `size_cap`, not compared.
+    /// The largest [`SKIPPED_REPORTED`] blocks over `size_cap` (not
+    /// compared), largest first.
     pub skipped: Vec<BlockInfo>,
+    /// Blocks over `size_cap`, all of them.
+    pub skipped_count: u64,
     /// Largest block size compared: `max_block_size`, or less when the
     /// rule had a pair budget (see [`default_rule_budget`]).
     pub size_cap: usize,
@@ -403,6 +410,8 @@ pub(crate) fn build_blocks(
             }
         });
         skipped.sort_by(|a, b| b.size.cmp(&a.size).then(a.key_hash.cmp(&b.key_hash)));
+        let skipped_count = skipped.len() as u64;
+        skipped.truncate(SKIPPED_REPORTED);
         let blocks = RuleBlocks {
             block_of_row,
             order,
@@ -410,6 +419,7 @@ pub(crate) fn build_blocks(
             candidate_pairs,
             largest: infos,
             skipped,
+            skipped_count,
             size_cap,
         };
         (blocks, pairs_by_size)
@@ -842,6 +852,7 @@ pub fn count_candidate_pairs(
             new_pairs: 0,
             largest_blocks: b.largest,
             skipped_blocks: b.skipped,
+            skipped_block_count: b.skipped_count,
             block_size_cap: b.size_cap as u64,
         })
         .collect())
@@ -960,7 +971,7 @@ mod tests {
 
         let trimmed = build_blocks(&table, &rule, link, 50, Some(10));
         assert_eq!((trimmed.candidate_pairs, trimmed.size_cap), (7, 5));
-        assert_eq!(trimmed.skipped.len(), 1);
+        assert_eq!((trimmed.skipped.len(), trimmed.skipped_count), (1, 1));
         assert_eq!((trimmed.skipped[0].size, trimmed.skipped[0].pairs), (6, 15));
         assert!((0..6).all(|r| trimmed.block_of_row[r] == NONE));
         assert!((6..12).all(|r| trimmed.block_of_row[r] != NONE));
@@ -973,6 +984,31 @@ mod tests {
         // max_block_size still applies first: the budget counts kept blocks.
         let small = build_blocks(&table, &rule, link, 4, Some(7));
         assert_eq!((small.candidate_pairs, small.size_cap), (7, 4));
+    }
+
+    /// Every skipped block is counted; only the largest are listed.
+    #[test]
+    fn skipped_blocks_are_counted_and_the_largest_listed() {
+        // 30 keys of 3 records plus one of 4, under a cap of 2.
+        let records: Vec<TestRecord> = (0..94)
+            .map(|i| {
+                let key = if i < 90 {
+                    format!("k{}", i / 3)
+                } else {
+                    "big".into()
+                };
+                TestRecord::new(format!("r{i}"), "s").key(MatchKey::FamilyName, key)
+            })
+            .collect();
+        let records = [batch(&records)];
+        let rule = BlockingRule::keys(&[MatchKey::FamilyName]);
+        let table = Table::build(&records, &[ColRef::Key(MatchKey::FamilyName)]).unwrap();
+        let b = build_blocks(&table, &rule, LinkType::DedupeOnly, 2, None);
+        assert_eq!(b.skipped_count, 31);
+        assert_eq!(b.skipped.len(), SKIPPED_REPORTED);
+        assert_eq!(b.skipped[0].size, 4);
+        assert!(b.skipped[1..].iter().all(|s| s.size == 3));
+        assert_eq!(b.candidate_pairs, 0);
     }
 
     /// The budget grows with the data above its floor.

@@ -508,12 +508,13 @@ pub fn dedupe_interned(
                 new_pairs: prep.cands.per_rule[i],
                 largest_blocks: b.largest.clone(),
                 skipped_blocks: b.skipped.clone(),
+                skipped_block_count: b.skipped_count,
                 block_size_cap: b.size_cap as u64,
             };
             if let Some(largest) = b.skipped.first() {
                 warnings.push(format!(
                     "blocking rule {i} ({r}): {} block(s) {} skipped, the largest with {} records",
-                    b.skipped.len(),
+                    b.skipped_count,
                     report.skip_reason(opts.max_block_size),
                     largest.size
                 ));

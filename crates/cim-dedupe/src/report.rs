@@ -33,8 +33,12 @@ pub struct RuleReport {
     pub new_pairs: u64,
     /// The largest blocks (skipped ones included), key values masked.
     pub largest_blocks: Vec<BlockInfo>,
-    /// Blocks over `block_size_cap`, not compared.
+    /// The largest 20 blocks over `block_size_cap` (not compared), key
+    /// values masked.
     pub skipped_blocks: Vec<BlockInfo>,
+    /// Blocks over `block_size_cap`, all of them.
+    #[serde(default)]
+    pub skipped_block_count: u64,
     /// Largest block compared: `max_block_size`, or less for a default
     /// rule kept within its pair budget (3 pairs per record).
     #[serde(default)]

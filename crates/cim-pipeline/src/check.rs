@@ -192,9 +192,9 @@ pub fn check(
                     "blocking rule {} ({}): {} blocks {} would be skipped (largest: {} records)",
                     r.index,
                     r.rule,
-                    r.skipped_blocks.len(),
+                    r.skipped_block_count,
                     r.skip_reason(c.dedupe.max_block_size),
-                    r.skipped_blocks.iter().map(|b| b.size).max().unwrap_or(0)
+                    r.skipped_blocks.first().map_or(0, |b| b.size)
                 ));
             }
         }

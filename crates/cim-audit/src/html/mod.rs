@@ -21,8 +21,8 @@
 //!   `dedupe.blocking_rules` | `dedupe.blocking` | `dedupe.rules`; per rule
 //!   a label `rule | name | keys | description` (text or list), a count
 //!   `candidate_pairs | pairs`, blocks `largest | largest_blocks`
-//!   `[{size, pairs, key_hash}]` and `skipped | skipped_blocks` (list or
-//!   count); `dedupe.candidate_pairs | dedupe.candidate_pairs_counted` for
+//!   `[{size, pairs, key_hash}]` and `skipped_block_count | skipped |
+//!   skipped_blocks` (list or count); `dedupe.candidate_pairs | dedupe.candidate_pairs_counted` for
 //!   the total
 //! * every other scalar of `dedupe` and `merge` (one nesting level, dotted
 //!   keys) in a figures table; `merge.golden_records` as a headline figure
@@ -574,7 +574,12 @@ fn blocking_rules(s: &Value) -> Vec<RuleInfo> {
                     )
                 })
                 .collect();
-            let skipped = any(r, &[&["skipped"], &["skipped_blocks"]]).and_then(|v| {
+            // A count first: `skipped_blocks` lists only the largest.
+            let skipped = any(
+                r,
+                &[&["skipped_block_count"], &["skipped"], &["skipped_blocks"]],
+            )
+            .and_then(|v| {
                 v.as_array()
                     .map(|a| a.len() as u64)
                     .or_else(|| uint(Some(v)))

@@ -115,6 +115,22 @@ fn full_report_has_every_section_and_the_figures() {
     assert!(!html.contains("Smith") && !html.contains("Mode: PII shown"));
 }
 
+/// `skipped_blocks` lists only the largest skipped blocks: the count
+/// shown is `skipped_block_count` when the run gives it.
+#[test]
+fn skipped_blocks_are_counted_not_just_listed() {
+    let block = json!({"size": 60, "pairs": 1770, "key_hash": "0badf00d"});
+    let summary = json!({"dedupe": {"rules": [
+        {"rule": "family_phonetic & birth_year", "candidate_pairs": 10,
+         "skipped_blocks": [block, block], "skipped_block_count": 1234},
+        {"rule": "dob", "candidate_pairs": 10, "skipped_blocks": [block, block, block]}
+    ]}});
+    let html = render(&summary, &json!({}), &[], &[], &[], false);
+    assert_well_formed(&html);
+    assert!(html.contains("<td class=\"n\">1,234</td></tr>"), "{html}");
+    assert!(html.contains("<td class=\"n\">3</td></tr>"), "{html}");
+}
+
 #[test]
 fn escapes_data_everywhere() {
     let html = full(true);
