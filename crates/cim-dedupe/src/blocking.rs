@@ -339,14 +339,23 @@ pub(crate) fn build_blocks(
         SortedRows::Unpacked => source[rows[i] as usize],
     };
 
-    // Each block of sorted rows `start..end` with its eligible pairs.
-    let for_each_block = |visit: &mut dyn FnMut(usize, usize, u64)| {
+    // One grouping pass at a size cap; also the kept pairs per block size.
+    let group = |size_cap: usize| -> (RuleBlocks, Vec<u64>) {
+        let mut pairs_by_size = vec![0u64; size_cap + 1];
+        let mut block_of_row = vec![NONE; table.n_rows];
+        let mut order = Vec::with_capacity(rows.len());
+        let mut offsets = vec![0u32];
+        let mut candidate_pairs = 0u64;
+        let mut infos: Vec<BlockInfo> = Vec::new();
+        let mut skipped = Vec::new();
         let mut start = 0;
         while start < rows.len() {
             let mut end = start + 1;
             while end < rows.len() && same_key(start, end) {
                 end += 1;
             }
+            let block = &rows[start..end];
+            let n = block.len() as u64;
             let mut same = 0u64;
             let mut run = 1u64;
             for i in start + 1..end {
@@ -358,22 +367,7 @@ pub(crate) fn build_blocks(
                 }
             }
             same += run * (run - 1) / 2;
-            visit(start, end, block_pairs((end - start) as u64, same, link));
-            start = end;
-        }
-    };
-    // One grouping pass at a size cap; also the kept pairs per block size.
-    let group = |size_cap: usize| -> (RuleBlocks, Vec<u64>) {
-        let mut pairs_by_size = vec![0u64; size_cap + 1];
-        let mut block_of_row = vec![NONE; table.n_rows];
-        let mut order = Vec::with_capacity(rows.len());
-        let mut offsets = vec![0u32];
-        let mut candidate_pairs = 0u64;
-        let mut infos: Vec<BlockInfo> = Vec::new();
-        let mut skipped = Vec::new();
-        for_each_block(&mut |start, end, pairs| {
-            let block = &rows[start..end];
-            let n = block.len() as u64;
+            let pairs = block_pairs(n, same, link);
             if n >= 2 {
                 let info = || {
                     let mut buf = Vec::new();
@@ -408,7 +402,8 @@ pub(crate) fn build_blocks(
                 infos.sort_by(|a, b| b.size.cmp(&a.size).then(a.key_hash.cmp(&b.key_hash)));
                 infos.truncate(LARGEST_REPORTED);
             }
-        });
+            start = end;
+        }
         skipped.sort_by(|a, b| b.size.cmp(&a.size).then(a.key_hash.cmp(&b.key_hash)));
         let skipped_count = skipped.len() as u64;
         skipped.truncate(SKIPPED_REPORTED);
