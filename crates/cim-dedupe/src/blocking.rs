@@ -78,9 +78,11 @@ pub(crate) struct RuleBlocks {
     pub skipped: Vec<BlockInfo>,
     /// Blocks over `size_cap`, all of them.
     pub skipped_count: u64,
-    /// Largest block size compared: `max_block_size`, or less when the
-    /// rule had a pair budget (see [`default_rule_budget`]).
+    /// Largest block size compared: `max_block_size`, or less for a
+    /// default rule over its pair budget (see [`default_rule_budget`]).
     pub size_cap: usize,
+    /// Pairs of the kept blocks by block size (index = size).
+    pub pairs_by_size: Vec<u64>,
 }
 
 /// The ids of one rule part per row: the interned key column itself, or
@@ -302,14 +304,13 @@ fn block_pairs(n: u64, same_source_pairs: u64, link: LinkType) -> u64 {
 }
 
 /// Groups rows into the blocks of `rule` and counts their pairs. Blocks
-/// over `max_block_size` are skipped; with a `pair_budget`, so are the
-/// largest blocks below it while the rule's pairs exceed the budget.
+/// over `size_cap` (`max_block_size`, or less, see [`within_budget`]) are
+/// skipped.
 pub(crate) fn build_blocks(
     table: &Table,
     rule: &BlockingRule,
     link: LinkType,
-    max_block_size: usize,
-    pair_budget: Option<u64>,
+    size_cap: usize,
 ) -> RuleBlocks {
     let parts: Vec<Part<'_>> = rule.parts.iter().map(|p| part_ids(table, p)).collect();
     let source = table.source_ids();
@@ -339,8 +340,7 @@ pub(crate) fn build_blocks(
         SortedRows::Unpacked => source[rows[i] as usize],
     };
 
-    // One grouping pass at a size cap; also the kept pairs per block size.
-    let group = |size_cap: usize| -> (RuleBlocks, Vec<u64>) {
+    {
         let mut pairs_by_size = vec![0u64; size_cap + 1];
         let mut block_of_row = vec![NONE; table.n_rows];
         let mut order = Vec::with_capacity(rows.len());
@@ -407,7 +407,7 @@ pub(crate) fn build_blocks(
         skipped.sort_by(|a, b| b.size.cmp(&a.size).then(a.key_hash.cmp(&b.key_hash)));
         let skipped_count = skipped.len() as u64;
         skipped.truncate(SKIPPED_REPORTED);
-        let blocks = RuleBlocks {
+        RuleBlocks {
             block_of_row,
             order,
             offsets,
@@ -416,19 +416,26 @@ pub(crate) fn build_blocks(
             skipped,
             skipped_count,
             size_cap,
-        };
-        (blocks, pairs_by_size)
-    };
-    let (blocks, pairs_by_size) = group(max_block_size);
-    match pair_budget {
-        // Over budget: group again with the cap that fits (only such rules
-        // pay for a second pass).
-        Some(budget) if blocks.candidate_pairs > budget => {
-            drop(blocks);
-            group(cap_for_budget(&pairs_by_size, budget)).0
+            pairs_by_size,
         }
-        _ => blocks,
     }
+}
+
+/// `b` (the blocks of default rule `rule`) regrouped with the largest
+/// block sizes skipped until its pairs fit `budget`, when they do not.
+pub(crate) fn within_budget(
+    table: &Table,
+    rule: &BlockingRule,
+    link: LinkType,
+    b: RuleBlocks,
+    budget: u64,
+) -> RuleBlocks {
+    if b.candidate_pairs <= budget {
+        return b;
+    }
+    let cap = cap_for_budget(&b.pairs_by_size, budget);
+    drop(b);
+    build_blocks(table, rule, link, cap)
 }
 
 /// The largest block size whose blocks (all of that size and smaller)
@@ -445,24 +452,58 @@ fn cap_for_budget(pairs_by_size: &[u64], budget: u64) -> usize {
     cap
 }
 
-/// Candidate pairs per record a default rule may produce before its
-/// largest blocks are skipped (see [`default_rule_budget`]).
-pub const DEFAULT_RULE_PAIRS_PER_RECORD: f64 = 3.0;
+/// How many times the median default rule's candidate pairs a default
+/// rule may produce before its largest blocks are skipped (see
+/// [`default_rule_budget`]).
+pub const DEFAULT_RULE_MEDIAN_MULTIPLE: u64 = 3;
 
 /// Pair budget under which no default rule is trimmed, whatever the size
 /// of the data: comparing this many pairs takes well under a second.
 const MIN_DEFAULT_RULE_BUDGET: u64 = 100_000;
 
-/// The pair budget of a default rule over `n_rows` records: at most
-/// [`DEFAULT_RULE_PAIRS_PER_RECORD`] pairs per record (and never under
-/// [`MIN_DEFAULT_RULE_BUDGET`]). `max_block_size` is a fixed cap, so a
-/// rule whose key grows with the data produces most pairs just below the
-/// point where its blocks start to be skipped: `family_phonetic &
-/// birth_year` gave 7 pairs per record at 100k generated records (75% of
-/// all candidates, for 0.3% of the matches, every one of them also found
-/// without it) and 0.2 at 1M, where most of its blocks are over 50.
-pub(crate) fn default_rule_budget(n_rows: usize) -> u64 {
-    ((DEFAULT_RULE_PAIRS_PER_RECORD * n_rows as f64) as u64).max(MIN_DEFAULT_RULE_BUDGET)
+/// The pair budget of every default rule, from the candidate pairs of the
+/// default rules in force: [`DEFAULT_RULE_MEDIAN_MULTIPLE`] times their
+/// median, and never under [`MIN_DEFAULT_RULE_BUDGET`].
+///
+/// `max_block_size` is a fixed cap, so a rule whose key grows with the
+/// data produces most pairs just below the point where its blocks start
+/// to be skipped: `family_phonetic & birth_year` gave 9 times the median
+/// rule's pairs at 100k generated records (75% of all candidates, for 0.3%
+/// of the matches, every one of them also found by other rules) and a
+/// fifth of it at 1M, where most of its blocks are over 50. The budget is
+/// relative to the other rules, not to the records: data with many
+/// records per customer puts many pairs in every rule, and none of them
+/// is trimmed then.
+pub(crate) fn default_rule_budget(default_rule_pairs: &[u64]) -> u64 {
+    let mut pairs = default_rule_pairs.to_vec();
+    pairs.sort_unstable();
+    let median = pairs.get(pairs.len() / 2).copied().unwrap_or(0);
+    median
+        .saturating_mul(DEFAULT_RULE_MEDIAN_MULTIPLE)
+        .max(MIN_DEFAULT_RULE_BUDGET)
+}
+
+/// Regroups, in parallel, every default rule (`droppable`) in `blocks`
+/// that is over the budget [`default_rule_budget`] sets from them all.
+pub(crate) fn trim_default_rules(
+    table: &Table,
+    rules: &[BlockingRule],
+    droppable: &(dyn Fn(usize) -> bool + Sync),
+    link: LinkType,
+    blocks: &mut [Option<RuleBlocks>],
+) {
+    let pairs: Vec<u64> = (0..blocks.len())
+        .filter(|&i| droppable(i))
+        .filter_map(|i| blocks[i].as_ref().map(|b| b.candidate_pairs))
+        .collect();
+    let budget = default_rule_budget(&pairs);
+    blocks.par_iter_mut().enumerate().for_each(|(i, slot)| {
+        if droppable(i)
+            && let Some(b) = slot.take()
+        {
+            *slot = Some(within_budget(table, &rules[i], link, b, budget));
+        }
+    });
 }
 
 /// Blocks of every rule, budgets checked. A rule over its budget is an
@@ -484,8 +525,7 @@ pub(crate) fn block_all(
         .par_iter()
         .enumerate()
         .map(|(i, rule)| {
-            let budget = droppable[i].then(|| default_rule_budget(table.n_rows));
-            let b = build_blocks(table, rule, opts.link_type, opts.max_block_size, budget);
+            let b = build_blocks(table, rule, opts.link_type, opts.max_block_size);
             if droppable[i] && broad_over_budget(rule, &b, table.n_rows) {
                 return Ok((
                     None,
@@ -528,6 +568,7 @@ pub(crate) fn block_all(
         out.push(b);
         warnings.extend(warning);
     }
+    trim_default_rules(table, rules, &|i| droppable[i], opts.link_type, &mut out);
     let total = |out: &[Option<RuleBlocks>]| -> u64 {
         out.iter().flatten().map(|b| b.candidate_pairs).sum()
     };
@@ -822,22 +863,13 @@ pub fn count_candidate_pairs(
 ) -> Result<Vec<crate::RuleReport>, Error> {
     let plan = crate::pipeline::plan(records, opts, None)?;
     let table = crate::pipeline::intern(records, &plan)?;
-    let kept: Vec<(&BlockingRule, crate::RuleOrigin, RuleBlocks)> = plan
+    let blocks = blocks_in_force(&table, &plan, opts);
+    Ok(plan
         .rules
         .iter()
         .zip(&plan.origins)
-        .enumerate()
-        // As in a run: a broad default rule over its budget is left out
-        // (unless a deterministic rule needs its pairs).
-        .filter_map(|(i, (rule, origin))| {
-            let budget = plan.droppable(i).then(|| default_rule_budget(table.n_rows));
-            let b = build_blocks(&table, rule, opts.link_type, opts.max_block_size, budget);
-            let left_out = plan.droppable(i) && broad_over_budget(rule, &b, table.n_rows);
-            (!left_out).then_some((rule, *origin, b))
-        })
-        .collect();
-    Ok(kept
-        .into_iter()
+        .zip(blocks)
+        .filter_map(|((rule, origin), b)| Some((rule, *origin, b?)))
         .enumerate()
         .map(|(index, (rule, origin, b))| crate::RuleReport {
             index,
@@ -851,6 +883,35 @@ pub fn count_candidate_pairs(
             block_size_cap: b.size_cap as u64,
         })
         .collect())
+}
+
+/// The blocks of every rule of `plan` as a run groups them, without its
+/// pair-count checks: a broad default rule over its budget is left out
+/// (`None`, unless a deterministic rule needs its pairs) and default rules
+/// over their pair budget are trimmed.
+pub(crate) fn blocks_in_force(
+    table: &Table,
+    plan: &crate::pipeline::Plan,
+    opts: &DedupeOptions,
+) -> Vec<Option<RuleBlocks>> {
+    let mut blocks: Vec<Option<RuleBlocks>> = plan
+        .rules
+        .par_iter()
+        .enumerate()
+        .map(|(i, rule)| {
+            let b = build_blocks(table, rule, opts.link_type, opts.max_block_size);
+            let left_out = plan.droppable(i) && broad_over_budget(rule, &b, table.n_rows);
+            (!left_out).then_some(b)
+        })
+        .collect();
+    trim_default_rules(
+        table,
+        &plan.rules,
+        &|i| plan.droppable(i),
+        opts.link_type,
+        &mut blocks,
+    );
+    blocks
 }
 
 #[cfg(test)]
@@ -960,11 +1021,11 @@ mod tests {
         let table = Table::build(&records, &[ColRef::Key(MatchKey::FamilyName)]).unwrap();
         let link = LinkType::DedupeOnly;
 
-        let all = build_blocks(&table, &rule, link, 50, None);
+        let all = build_blocks(&table, &rule, link, 50);
         assert_eq!((all.candidate_pairs, all.size_cap), (22, 50));
         assert!(all.skipped.is_empty());
 
-        let trimmed = build_blocks(&table, &rule, link, 50, Some(10));
+        let trimmed = within_budget(&table, &rule, link, all.clone(), 10);
         assert_eq!((trimmed.candidate_pairs, trimmed.size_cap), (7, 5));
         assert_eq!((trimmed.skipped.len(), trimmed.skipped_count), (1, 1));
         assert_eq!((trimmed.skipped[0].size, trimmed.skipped[0].pairs), (6, 15));
@@ -974,10 +1035,11 @@ mod tests {
         assert_eq!(trimmed.largest[0].size, 6);
 
         // A budget the rule fits in changes nothing.
-        let roomy = build_blocks(&table, &rule, link, 50, Some(22));
+        let roomy = within_budget(&table, &rule, link, all, 22);
         assert_eq!((roomy.candidate_pairs, roomy.size_cap), (22, 50));
         // max_block_size still applies first: the budget counts kept blocks.
-        let small = build_blocks(&table, &rule, link, 4, Some(7));
+        let small = build_blocks(&table, &rule, link, 4);
+        let small = within_budget(&table, &rule, link, small, 7);
         assert_eq!((small.candidate_pairs, small.size_cap), (7, 4));
     }
 
@@ -998,7 +1060,7 @@ mod tests {
         let records = [batch(&records)];
         let rule = BlockingRule::keys(&[MatchKey::FamilyName]);
         let table = Table::build(&records, &[ColRef::Key(MatchKey::FamilyName)]).unwrap();
-        let b = build_blocks(&table, &rule, LinkType::DedupeOnly, 2, None);
+        let b = build_blocks(&table, &rule, LinkType::DedupeOnly, 2);
         assert_eq!(b.skipped_count, 31);
         assert_eq!(b.skipped.len(), SKIPPED_REPORTED);
         assert_eq!(b.skipped[0].size, 4);
@@ -1006,12 +1068,25 @@ mod tests {
         assert_eq!(b.candidate_pairs, 0);
     }
 
-    /// The budget grows with the data above its floor.
+    /// The budget is a multiple of the median default rule's pairs, so
+    /// data where every rule has many pairs trims none of them.
     #[test]
-    fn default_rule_budget_is_per_record_above_a_floor() {
-        assert_eq!(default_rule_budget(1_000), MIN_DEFAULT_RULE_BUDGET);
-        assert_eq!(default_rule_budget(100_000), 300_000);
-        assert_eq!(default_rule_budget(1_000_000), 3_000_000);
+    fn default_rule_budget_is_relative_to_the_median_rule() {
+        assert_eq!(default_rule_budget(&[]), MIN_DEFAULT_RULE_BUDGET);
+        assert_eq!(
+            default_rule_budget(&[5, 10, 1_000]),
+            MIN_DEFAULT_RULE_BUDGET
+        );
+        // The generated 100k set's specific default rules.
+        let at_100k = [
+            75_028, 87_020, 74_393, 6_720, 700_737, 69_296, 88_062, 57_394, 58_643, 75_150, 89_983,
+            7_527, 107_345,
+        ];
+        assert_eq!(default_rule_budget(&at_100k), 3 * 75_028);
+        // Every rule large: the budget follows.
+        let heavy = [900_000, 1_000_000, 1_200_000];
+        assert_eq!(default_rule_budget(&heavy), 3_000_000);
+        assert!(heavy.iter().all(|&p| p <= default_rule_budget(&heavy)));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use cim_schema::CanonicalField;
 use serde::Serialize;
 
 use crate::Error;
-use crate::blocking::{build_blocks, default_rule_budget, eligible};
+use crate::blocking::{blocks_in_force, eligible};
 use crate::model::{Model, probability};
 use crate::options::{BlockingRule, DedupeOptions};
 use crate::output::record_ids;
@@ -173,31 +173,29 @@ pub fn explain(
     let mut blocking_rules = Vec::new();
     let mut oversized = Vec::new();
     if a != b && eligible(opts.link_type, source[a], source[b]) {
-        for (i, rule) in plan.rules.iter().enumerate() {
-            if keys_agree(&table, rule, a, b) {
-                let size = (0..rows)
-                    .filter(|&r| keys_agree(&table, rule, a, r))
-                    .count();
-                // A default rule may compare only smaller blocks (its pair
-                // budget), which takes grouping all its rows to know.
-                let cap = if plan.droppable(i) {
-                    let budget = default_rule_budget(rows);
-                    build_blocks(
-                        &table,
-                        rule,
-                        opts.link_type,
-                        opts.max_block_size,
-                        Some(budget),
-                    )
-                    .size_cap
-                } else {
-                    opts.max_block_size
-                };
-                if size > cap {
-                    oversized.push((i, rule.to_string()));
-                } else {
-                    blocking_rules.push((i, rule.to_string()));
-                }
+        // Each rule's size cap as in the run (default rules may compare
+        // only smaller blocks, see `RuleReport::block_size_cap`): that
+        // takes grouping every rule, so only when some rule's keys agree.
+        let agreeing: Vec<usize> = (0..plan.rules.len())
+            .filter(|&i| keys_agree(&table, &plan.rules[i], a, b))
+            .collect();
+        let caps: Vec<usize> = if agreeing.is_empty() {
+            Vec::new()
+        } else {
+            blocks_in_force(&table, &plan, opts)
+                .iter()
+                .map(|b| b.as_ref().map_or(0, |b| b.size_cap))
+                .collect()
+        };
+        for i in agreeing {
+            let rule = &plan.rules[i];
+            let size = (0..rows)
+                .filter(|&r| keys_agree(&table, rule, a, r))
+                .count();
+            if size > caps[i] {
+                oversized.push((i, rule.to_string()));
+            } else {
+                blocking_rules.push((i, rule.to_string()));
             }
         }
     }

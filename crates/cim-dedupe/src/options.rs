@@ -353,9 +353,10 @@ pub struct DedupeOptions {
     /// fewer pairs. Raise it when one customer legitimately has more
     /// records than this (order-level exports). A *default* rule also
     /// skips its largest blocks below this size while it would produce
-    /// more than 3 candidate pairs per record (and over 100,000 in all):
-    /// at 100k generated records that halves the pairs compared with the
-    /// same F1. The run report gives each rule's `block_size_cap`.
+    /// more than 3 times the candidate pairs of the median default rule
+    /// (and over 100,000): at 100k generated records that halves the pairs
+    /// compared with the same F1. The run report gives each rule's
+    /// `block_size_cap`.
     /// Default: 50.
     pub max_block_size: usize,
     /// Random record pairs sampled to estimate u probabilities. When the

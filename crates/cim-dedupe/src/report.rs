@@ -40,7 +40,8 @@ pub struct RuleReport {
     #[serde(default)]
     pub skipped_block_count: u64,
     /// Largest block compared: `max_block_size`, or less for a default
-    /// rule kept within its pair budget (3 pairs per record).
+    /// rule kept within its pair budget (3 times the median default
+    /// rule's candidate pairs).
     #[serde(default)]
     pub block_size_cap: u64,
 }
@@ -53,9 +54,10 @@ impl RuleReport {
         // 0: a report from before the cap was recorded.
         if (1..max_block_size as u64).contains(&self.block_size_cap) {
             format!(
-                "over {} records (this default rule's cap to stay within {} pairs per record)",
+                "over {} records (this default rule's cap to stay within {} times the median \
+                 default rule's pairs)",
                 self.block_size_cap,
-                crate::blocking::DEFAULT_RULE_PAIRS_PER_RECORD
+                crate::blocking::DEFAULT_RULE_MEDIAN_MULTIPLE
             )
         } else {
             format!("over max_block_size {max_block_size}")
