@@ -328,17 +328,21 @@ impl Table {
         }
     }
 
+    /// Row `r`'s ids with their columns (none when `r` is out of range).
+    #[inline]
+    fn row_values(&self, r: usize) -> impl Iterator<Item = (&StrCol, u32)> {
+        let start = r * self.width;
+        let row = self.ids.get(start..start + self.width).unwrap_or(&[]);
+        self.cols.iter().zip(row.iter().copied())
+    }
+
     /// Asks the CPU to start loading where row `r`'s values are: each
     /// column's end offset for the row's id. Call it a few pairs after
     /// [`Self::prefetch_row`] for the same row, so the ids it reads are
     /// already in cache; the offsets are the next miss of a random row.
     #[inline]
     pub(crate) fn prefetch_values(&self, r: usize) {
-        let start = r * self.width;
-        let Some(row) = self.ids.get(start..start + self.width) else {
-            return;
-        };
-        for (col, &id) in self.cols.iter().zip(row) {
+        for (col, id) in self.row_values(r) {
             if let Some(end) = col.ends.get(id as usize) {
                 mem_prefetch::prefetch_read_data::<_, 3>(end);
             }
@@ -349,19 +353,9 @@ impl Table {
     /// of a random row. Call it after [`Self::prefetch_values`] for the row.
     #[inline]
     pub(crate) fn prefetch_bytes(&self, r: usize) {
-        let start = r * self.width;
-        let Some(row) = self.ids.get(start..start + self.width) else {
-            return;
-        };
-        for (col, &id) in self.cols.iter().zip(row) {
-            if id == NULL {
-                continue;
-            }
-            if let Some(b) = col
-                .ends
-                .get(id as usize - 1)
-                .and_then(|&at| col.bytes.as_bytes().get(at))
-            {
+        for (col, id) in self.row_values(r).filter(|&(_, id)| id != NULL) {
+            let first = col.ends.get(id as usize - 1);
+            if let Some(b) = first.and_then(|&at| col.bytes.as_bytes().get(at)) {
                 mem_prefetch::prefetch_read_data::<_, 3>(b);
             }
         }
