@@ -340,84 +340,82 @@ pub(crate) fn build_blocks(
         SortedRows::Unpacked => source[rows[i] as usize],
     };
 
-    {
-        let mut pairs_by_size = vec![0u64; size_cap + 1];
-        let mut block_of_row = vec![NONE; table.n_rows];
-        let mut order = Vec::with_capacity(rows.len());
-        let mut offsets = vec![0u32];
-        let mut candidate_pairs = 0u64;
-        let mut infos: Vec<BlockInfo> = Vec::new();
-        let mut skipped = Vec::new();
-        let mut start = 0;
-        while start < rows.len() {
-            let mut end = start + 1;
-            while end < rows.len() && same_key(start, end) {
-                end += 1;
+    let mut pairs_by_size = vec![0u64; size_cap + 1];
+    let mut block_of_row = vec![NONE; table.n_rows];
+    let mut order = Vec::with_capacity(rows.len());
+    let mut offsets = vec![0u32];
+    let mut candidate_pairs = 0u64;
+    let mut infos: Vec<BlockInfo> = Vec::new();
+    let mut skipped = Vec::new();
+    let mut start = 0;
+    while start < rows.len() {
+        let mut end = start + 1;
+        while end < rows.len() && same_key(start, end) {
+            end += 1;
+        }
+        let block = &rows[start..end];
+        let n = block.len() as u64;
+        let mut same = 0u64;
+        let mut run = 1u64;
+        for i in start + 1..end {
+            if source_at(i - 1) == source_at(i) {
+                run += 1;
+            } else {
+                same += run * (run - 1) / 2;
+                run = 1;
             }
-            let block = &rows[start..end];
-            let n = block.len() as u64;
-            let mut same = 0u64;
-            let mut run = 1u64;
-            for i in start + 1..end {
-                if source_at(i - 1) == source_at(i) {
-                    run += 1;
-                } else {
-                    same += run * (run - 1) / 2;
-                    run = 1;
+        }
+        same += run * (run - 1) / 2;
+        let pairs = block_pairs(n, same, link);
+        if n >= 2 {
+            let info = || {
+                let mut buf = Vec::new();
+                for p in &parts {
+                    buf.extend_from_slice(p.get(block[0] as usize).as_bytes());
+                    buf.push(0x1f);
                 }
-            }
-            same += run * (run - 1) / 2;
-            let pairs = block_pairs(n, same, link);
-            if n >= 2 {
-                let info = || {
-                    let mut buf = Vec::new();
-                    for p in &parts {
-                        buf.extend_from_slice(p.get(block[0] as usize).as_bytes());
-                        buf.push(0x1f);
+                BlockInfo {
+                    size: n,
+                    pairs,
+                    key_hash: format!("{:08x}", xxh3_64(&buf) >> 32),
+                }
+            };
+            if block.len() > size_cap {
+                skipped.push(info());
+                infos.push(info());
+            } else {
+                if pairs > 0 {
+                    let id = (offsets.len() - 1) as u32;
+                    for &r in block {
+                        block_of_row[r as usize] = id;
                     }
-                    BlockInfo {
-                        size: n,
-                        pairs,
-                        key_hash: format!("{:08x}", xxh3_64(&buf) >> 32),
-                    }
-                };
-                if block.len() > size_cap {
-                    skipped.push(info());
+                    order.extend_from_slice(block);
+                    offsets.push(order.len() as u32);
+                    candidate_pairs += pairs;
+                    pairs_by_size[block.len()] += pairs;
+                }
+                if infos.len() < LARGEST_REPORTED || n > infos.last().map_or(0, |i| i.size) {
                     infos.push(info());
-                } else {
-                    if pairs > 0 {
-                        let id = (offsets.len() - 1) as u32;
-                        for &r in block {
-                            block_of_row[r as usize] = id;
-                        }
-                        order.extend_from_slice(block);
-                        offsets.push(order.len() as u32);
-                        candidate_pairs += pairs;
-                        pairs_by_size[block.len()] += pairs;
-                    }
-                    if infos.len() < LARGEST_REPORTED || n > infos.last().map_or(0, |i| i.size) {
-                        infos.push(info());
-                    }
                 }
-                infos.sort_by(|a, b| b.size.cmp(&a.size).then(a.key_hash.cmp(&b.key_hash)));
-                infos.truncate(LARGEST_REPORTED);
             }
-            start = end;
+            infos.sort_by(|a, b| b.size.cmp(&a.size).then(a.key_hash.cmp(&b.key_hash)));
+            infos.truncate(LARGEST_REPORTED);
         }
-        skipped.sort_by(|a, b| b.size.cmp(&a.size).then(a.key_hash.cmp(&b.key_hash)));
-        let skipped_count = skipped.len() as u64;
-        skipped.truncate(SKIPPED_REPORTED);
-        RuleBlocks {
-            block_of_row,
-            order,
-            offsets,
-            candidate_pairs,
-            largest: infos,
-            skipped,
-            skipped_count,
-            size_cap,
-            pairs_by_size,
-        }
+        start = end;
+    }
+    skipped.sort_by(|a, b| b.size.cmp(&a.size).then(a.key_hash.cmp(&b.key_hash)));
+    let skipped_count = skipped.len() as u64;
+    skipped.truncate(SKIPPED_REPORTED);
+    RuleBlocks {
+        block_of_row,
+        order,
+        offsets,
+        candidate_pairs,
+        largest: infos,
+        skipped,
+        skipped_count,
+        size_cap,
+        pairs_by_size,
     }
 }
 

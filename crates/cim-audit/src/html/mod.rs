@@ -22,8 +22,8 @@
 //!   a label `rule | name | keys | description` (text or list), a count
 //!   `candidate_pairs | pairs`, blocks `largest | largest_blocks`
 //!   `[{size, pairs, key_hash}]` and `skipped_block_count | skipped |
-//!   skipped_blocks` (list or count); `dedupe.candidate_pairs | dedupe.candidate_pairs_counted` for
-//!   the total
+//!   skipped_blocks` (list or count); `dedupe.candidate_pairs |
+//!   dedupe.candidate_pairs_counted` for the total
 //! * every other scalar of `dedupe` and `merge` (one nesting level, dotted
 //!   keys) in a figures table; `merge.golden_records` as a headline figure
 //! * `timings_ms{stage: ms}` (`ingest, normalize, dedupe, merge, write`
